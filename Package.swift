@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "wa-outbox",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wa-outbox", targets: ["wa-outbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+    ],
+    targets: [
+        // Pure domain: decisions, no I/O.
+        .target(name: "OutboxCore"),
+        // The schema's only source, embedded in the binary.
+        .target(
+            name: "OutboxMigrations",
+            path: "migrations",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("0001_init.sql"),
+            ]
+        ),
+        // The only door to SQLite.
+        .target(
+            name: "OutboxStore",
+            dependencies: [
+                "OutboxCore", "OutboxMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // 360dialog transport: bodies, responses, classification.
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                "OutboxCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        // Wire types shared by the daemon and the CLI client.
+        .target(name: "OutboxAPI", dependencies: ["OutboxCore"]),
+        // Services and their wiring.
+        .target(
+            name: "OutboxDaemon",
+            dependencies: [
+                "OutboxCore", "OutboxStore", "WhatsApp", "OutboxAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        // The built-in 360dialog simulator.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "OutboxCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Thin client of the daemon's socket.
+        .target(
+            name: "OutboxClient",
+            dependencies: [
+                "OutboxAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .executableTarget(
+            name: "wa-outbox",
+            dependencies: [
+                "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "OutboxCoreTests", dependencies: ["OutboxCore", "TestSupport"]),
+        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport"]),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
+        .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxClient", "Sandbox", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,105 @@
+/// One channel's figures, as `stats` prints them.
+public struct ChannelStatus: Codable, Sendable, Equatable {
+    public var name: String
+    public var api: String
+    public var queued: Int
+    public var sending: Int
+    /// Of `sending`: requests whose outcome is unknown, waiting for a status to settle them.
+    public var awaitingSettlement: Int
+    public var sent1m: Int
+    public var failed1m: Int
+    public var sent1h: Int
+    public var failed1h: Int
+    /// Requests started per second over the last 10 seconds.
+    public var rateMps: Double
+    /// `messages_per_second`; 0 means no limit.
+    public var limitMps: Int
+    public var inFlight: Int
+    public var paused: Bool
+    public var pauseReason: String?
+    public var pausedUntil: String?
+    public var oldestQueuedAgeSeconds: Double?
+    public var enforceWindow: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
+        case sent1h = "sent_1h", failed1h = "failed_1h", rateMps = "rate_mps", limitMps = "limit_mps", inFlight = "in_flight"
+        case paused, pauseReason = "pause_reason", pausedUntil = "paused_until", oldestQueuedAgeSeconds = "oldest_queued_age_s"
+        case enforceWindow = "enforce_window"
+    }
+
+    public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
+                sent1h: Int, failed1h: Int, rateMps: Double, limitMps: Int, inFlight: Int, paused: Bool, pauseReason: String?,
+                pausedUntil: String?, oldestQueuedAgeSeconds: Double?, enforceWindow: Bool) {
+        self.name = name
+        self.api = api
+        self.queued = queued
+        self.sending = sending
+        self.awaitingSettlement = awaitingSettlement
+        self.sent1m = sent1m
+        self.failed1m = failed1m
+        self.sent1h = sent1h
+        self.failed1h = failed1h
+        self.rateMps = rateMps
+        self.limitMps = limitMps
+        self.inFlight = inFlight
+        self.paused = paused
+        self.pauseReason = pauseReason
+        self.pausedUntil = pausedUntil
+        self.oldestQueuedAgeSeconds = oldestQueuedAgeSeconds
+        self.enforceWindow = enforceWindow
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(api, forKey: .api)
+        try c.encode(queued, forKey: .queued)
+        try c.encode(sending, forKey: .sending)
+        try c.encode(awaitingSettlement, forKey: .awaitingSettlement)
+        try c.encode(sent1m, forKey: .sent1m)
+        try c.encode(failed1m, forKey: .failed1m)
+        try c.encode(sent1h, forKey: .sent1h)
+        try c.encode(failed1h, forKey: .failed1h)
+        try c.encode(rateMps, forKey: .rateMps)
+        try c.encode(limitMps, forKey: .limitMps)
+        try c.encode(inFlight, forKey: .inFlight)
+        try c.encode(paused, forKey: .paused)
+        try c.encode(pauseReason, forKey: .pauseReason)
+        try c.encode(pausedUntil, forKey: .pausedUntil)
+        try c.encode(oldestQueuedAgeSeconds, forKey: .oldestQueuedAgeSeconds)
+        try c.encode(enforceWindow, forKey: .enforceWindow)
+    }
+}
+
+/// `GET /v1/channels`.
+public struct ChannelsDocument: Codable, Sendable, Equatable {
+    public var channels: [ChannelStatus]
+    public var databaseBytes: Int64
+
+    enum CodingKeys: String, CodingKey { case channels, databaseBytes = "database_bytes" }
+
+    public init(channels: [ChannelStatus], databaseBytes: Int64) {
+        self.channels = channels
+        self.databaseBytes = databaseBytes
+    }
+}
+
+/// `GET /v1/health`.
+public struct HealthDocument: Codable, Sendable, Equatable {
+    public var status: String
+    public var database: String
+    public var version: String
+    public var startedAt: String
+    public var channels: [String: String]
+
+    enum CodingKeys: String, CodingKey { case status, database, version, startedAt = "started_at", channels }
+
+    public init(status: String, database: String, version: String, startedAt: String, channels: [String: String]) {
+        self.status = status
+        self.database = database
+        self.version = version
+        self.startedAt = startedAt
+        self.channels = channels
+    }
+}

@@ -1,0 +1,45 @@
+/// An error answer from the API, as the audit trail keeps it. Never holds a key.
+public struct APIFailure: Sendable, Equatable, Codable {
+    /// HTTP status of the answer; nil when no answer came.
+    public var httpStatus: Int?
+    /// The API's error code (Cloud `error.code`, On-Premise `errors[0].code`), when it gave one.
+    public var code: Int?
+    public var title: String?
+    public var details: String?
+
+    public init(httpStatus: Int?, code: Int?, title: String?, details: String?) {
+        self.httpStatus = httpStatus
+        self.code = code
+        self.title = title
+        self.details = details
+    }
+
+    /// One line for `last_error`: "131026 Message undeliverable: details (HTTP 400)".
+    public var summary: String {
+        var parts: [String] = []
+        if let code { parts.append(String(code)) }
+        if let title, !title.isEmpty { parts.append(title) }
+        var text = parts.joined(separator: " ")
+        if let details, !details.isEmpty, details != title { text += text.isEmpty ? details : ": \(details)" }
+        if let httpStatus { text += text.isEmpty ? "HTTP \(httpStatus)" : " (HTTP \(httpStatus))" }
+        return text
+    }
+}
+
+/// What one request came to, after the transport classified the answer.
+public enum SendResult: Sendable, Equatable {
+    /// 2xx: the API took the message; `wamid` identifies it in later webhooks.
+    case accepted(wamid: String, messageStatus: String?)
+    /// An error answer, classified; `retryAfterMillis` from a Retry-After header.
+    case failed(APIFailure, ErrorClass, retryAfterMillis: Int64?)
+    /// The request may have reached the API but no answer came (timeout, reset).
+    case unknown(detail: String)
+
+    public var outcome: AttemptOutcome {
+        switch self {
+        case .accepted: .accepted
+        case .failed(_, let cls, _): cls.outcome
+        case .unknown: .unknownOutcome
+        }
+    }
+}

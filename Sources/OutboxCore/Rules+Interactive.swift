@@ -1,0 +1,89 @@
+extension Rules {
+    /// Interactive messages: reply buttons, lists, call-to-action URLs and flows (§1.6).
+    func interactive(_ body: JSONValue) throws(ValidationError) {
+        guard let type = try string(body["type"], "type", max: 30, required: true) else { return }
+        let action = try object(body["action"], "action")
+        let act = at("action")
+        let bodyLimit = type == "list" ? 4096 : 1024
+        if type != "location_request_message" || body["body"] != nil {
+            let b = try object(body["body"], "body")
+            try at("body").string(b["text"], "text", max: bodyLimit, required: true)
+        }
+        if let footer = body["footer"] {
+            try at("footer").string(footer["text"], "text", max: 60, required: true)
+        }
+        if let header = body["header"] {
+            let h = at("header")
+            guard let ht = try h.string(header["type"], "type", max: 20, required: true) else { return }
+            switch ht {
+            case "text": try h.string(header["text"], "text", max: 60, required: true)
+            case "image", "video", "document":
+                if type == "list" { throw h.fail("type", "a list message's header can only be text") }
+                try h.at(ht).media(try h.object(header[ht], ht), caption: false, filename: ht == "document")
+            default: throw h.fail("type", "unknown header type '\(ht)'; use text, image, video or document")
+            }
+        }
+        switch type {
+        case "button":
+            let buttons = try act.array(action["buttons"], "buttons", min: 1, max: 3)
+            var titles = Set<String>()
+            for (i, button) in buttons.enumerated() {
+                let b = act.at("buttons.\(i)")
+                let reply = try b.object(button["reply"], "reply")
+                try b.at("reply").string(reply["id"], "id", max: 256, required: true)
+                if let title = try b.at("reply").string(reply["title"], "title", max: 20, required: true),
+                   !titles.insert(title).inserted {
+                    throw b.fail("reply.title", "'\(title)' is used twice; button titles must be unique")
+                }
+            }
+        case "list":
+            try act.string(action["button"], "button", max: 20, required: true)
+            let sections = try act.array(action["sections"], "sections", min: 1, max: 10)
+            var rows = 0
+            for (i, section) in sections.enumerated() {
+                let s = act.at("sections.\(i)")
+                try s.string(section["title"], "title", max: 24, required: sections.count > 1)
+                let list = try s.array(section["rows"], "rows", min: 1, max: 10)
+                rows += list.count
+                if rows > 10 { throw s.fail("rows", "a list has at most 10 rows in all sections together") }
+                for (j, row) in list.enumerated() {
+                    let r = s.at("rows.\(j)")
+                    try r.string(row["id"], "id", max: 200, required: true)
+                    try r.string(row["title"], "title", max: 24, required: true)
+                    try r.string(row["description"], "description", max: 72, required: false)
+                }
+            }
+        case "cta_url":
+            let params = try act.object(action["parameters"], "parameters")
+            try act.at("parameters").string(params["display_text"], "display_text", max: 20, required: true)
+            if let url = try act.at("parameters").string(params["url"], "url", max: 2000, required: true),
+               !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                throw act.fail("parameters.url", "must be an http(s) URL")
+            }
+        case "flow":
+            let params = try act.object(action["parameters"], "parameters")
+            let p = act.at("parameters")
+            try p.string(params["flow_token"], "flow_token", max: 2000, required: false)
+            try p.string(params["flow_cta"], "flow_cta", max: 30, required: true)
+            if (params["flow_id"] == nil) == (params["flow_name"] == nil) {
+                throw p.fail("flow_id", "give exactly one of flow_id or flow_name")
+            }
+        case "product", "product_list", "catalog_message", "location_request_message", "address_message", "call_permission_request":
+            break
+        default:
+            throw fail("type", "unknown interactive type '\(type)'; use button, list, cta_url or flow")
+        }
+    }
+
+    /// Contacts messages: an array of contact cards, each with a formatted name.
+    func contacts(_ body: JSONValue) throws(ValidationError) {
+        guard let cards = body.arrayValue else { throw fail("", "must be an array of contacts, not \(body.typeName)") }
+        if cards.isEmpty { throw fail("", "needs at least one contact") }
+        if cards.count > 257 { throw fail("", "has \(cards.count) contacts; the limit is 257") }
+        for (i, card) in cards.enumerated() {
+            let c = Rules(path: "\(path).\(i)")
+            let name = try c.object(card["name"], "name")
+            try c.at("name").string(name["formatted_name"], "formatted_name", max: 1000, required: true)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// A message the daemon has validated and is about to store: everything the outbox keeps
+/// about it before the first attempt.
+public struct Submission: Sendable, Equatable {
+    public var channel: String
+    public var recipient: Recipient
+    /// The validated `message` object.
+    public var message: JSONValue
+    /// `message.type`, kept apart for listing and for the window rule.
+    public var messageType: String
+    public var idempotencyKey: String?
+    public var priority: Priority
+    /// Not handed to the API before this time (ms since 1970).
+    public var notBeforeMillis: Int64?
+    /// Expires instead of being sent after this time (ms since 1970).
+    public var expiresAtMillis: Int64?
+    /// The bulk import this message came from, if any.
+    public var importID: String?
+
+    /// Validates every field, naming the one at fault.
+    public init(
+        channel: String,
+        to: String,
+        message: JSONValue,
+        idempotencyKey: String? = nil,
+        priority: Priority = .normal,
+        notBeforeMillis: Int64? = nil,
+        expiresAtMillis: Int64? = nil,
+        importID: String? = nil,
+        nowMillis: Int64
+    ) throws(ValidationError) {
+        self.channel = channel
+        self.recipient = try Recipient(parsing: to)
+        do {
+            self.messageType = try MessageValidator.validate(message)
+        } catch {
+            throw error.nested(under: "message")
+        }
+        self.message = message
+        if let key = idempotencyKey {
+            guard !key.isEmpty, key.utf8.count <= 256 else {
+                throw ValidationError(field: "idempotency_key", "must be 1 to 256 bytes")
+            }
+        }
+        self.idempotencyKey = idempotencyKey
+        self.priority = priority
+        if let expiresAtMillis, expiresAtMillis <= nowMillis {
+            throw ValidationError(field: "expires_at", "is already past")
+        }
+        if let notBeforeMillis, let expiresAtMillis, expiresAtMillis <= notBeforeMillis {
+            throw ValidationError(field: "expires_at", "is not after not_before; the message could never be sent")
+        }
+        self.notBeforeMillis = notBeforeMillis
+        self.expiresAtMillis = expiresAtMillis
+        self.importID = importID
+    }
+
+    /// True for messages the API accepts outside the 24-hour customer service window.
+    public var isTemplate: Bool { messageType == "template" }
+}

@@ -1,0 +1,128 @@
+import Logging
+import OutboxCore
+import OutboxStore
+import Synchronization
+import WhatsApp
+
+/// Sends one channel's queue: claims due messages, starts each request when the rate limiter
+/// allows, keeps at most `maxInFlight` requests open, and hands every finished attempt to the
+/// recorder with the policy's decision. One worker per channel, so a slow, failing or paused
+/// channel never delays another.
+struct ChannelWorker: Sendable {
+    let runtime: ChannelRuntime
+    let store: OutboxStore
+    let transport: any MessageTransport
+    let recorder: AttemptRecorder
+    let policy: RetryPolicy
+    let sender: SenderSettings
+    let clock: any OutboxClock
+    let logger: Logger
+    let stopping: StopFlag
+    let drainTimeoutMillis: Int64
+
+    private var config: ChannelConfig { runtime.config }
+    private var maxInFlight: Int { config.maxInFlight ?? sender.maxInFlight }
+
+    func run() async {
+        var limiter = RateLimiter(limit: config.messagesPerSecond)
+        await withDiscardingTaskGroup { sends in
+            while !stopping.isSet {
+                do {
+                    try await step(&limiter, sends: &sends)
+                } catch {
+                    logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
+                    await runtime.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                }
+            }
+            await drain()
+            if runtime.inFlight > 0 {
+                logger.warning("drain timeout: cutting off requests still in flight; their outcome is unknown",
+                               metadata: ["channel": "\(config.name)", "in_flight": "\(runtime.inFlight)"])
+                sends.cancelAll()
+            }
+        }
+    }
+
+    /// One round: wait while paused or full, claim a batch, start each when the limiter allows.
+    private func step(_ limiter: inout RateLimiter, sends: inout DiscardingTaskGroup) async throws {
+        let now = clock.now()
+        if let pause = runtime.pause(nowMillis: now / Nanos.perMillisecond) {
+            let until = pause.untilMillis.map { $0 * Nanos.perMillisecond } ?? now + 60 * Nanos.perSecond
+            await runtime.doorbell.wait(until: until, clock: clock)
+            return
+        }
+        let free = maxInFlight - runtime.inFlight
+        // Claim in batches: waiting for a quarter of the slots to free up keeps claims (each a
+        // durable transaction) few when the channel is busy.
+        if free < max(1, maxInFlight / 4) {
+            await runtime.doorbell.wait(until: now + Nanos.perSecond, clock: clock)
+            return
+        }
+        // A limited channel claims about 100 ms worth, so claimed messages do not wait long.
+        let batch = config.messagesPerSecond > 0 ? min(free, max(1, config.messagesPerSecond / 10)) : free
+        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch)
+        if claimed.isEmpty {
+            let next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond }
+            await runtime.doorbell.wait(until: min(next ?? .max, now + 60 * Nanos.perSecond), clock: clock)
+            return
+        }
+        for (i, message) in claimed.enumerated() {
+            let allowed = limiter.nextAllowed(now: clock.now())
+            if allowed > clock.now() { try? await clock.sleep(until: allowed) }
+            let start = clock.now()
+            if stopping.isSet || runtime.pause(nowMillis: start / Nanos.perMillisecond) != nil {
+                try await store.release(claimed[i...].map(\.id), nowMillis: start / Nanos.perMillisecond)
+                return
+            }
+            limiter.record(now: start)
+            runtime.started(atMillis: start / Nanos.perMillisecond)
+            sends.addTask { await send(message, startedAt: start) }
+        }
+    }
+
+    private func send(_ message: ClaimedMessage, startedAt start: Int64) async {
+        let result: SendResult
+        do {
+            let body = config.api == .cloud
+                ? RequestBody.cloud(payload: message.payload, to: message.recipient, callbackData: store.callbackData(for: message.id))
+                : try RequestBody.onPremise(payload: message.payload, to: message.recipient)
+            result = await transport.send(OutboundRequest(
+                url: config.messagesURL, apiKey: config.apiKey.value, body: body,
+                timeoutMillis: sender.requestTimeoutMillis, api: config.api))
+        } catch {
+            result = .failed(APIFailure(httpStatus: nil, code: nil, title: "stored body unreadable", details: "\(error)"), .permanent, retryAfterMillis: nil)
+        }
+        let end = clock.now()
+        var rng = SystemRandomNumberGenerator()
+        let decision = SendDecision.after(
+            result, history: message.history.adding(result.outcome), createdMillis: message.createdMillis,
+            nowMillis: end / Nanos.perMillisecond, policy: policy, rng: &rng)
+        if case .pauseChannel(let reason, let until) = decision, runtime.pause(nowMillis: end / Nanos.perMillisecond) == nil {
+            logger.error("channel paused", metadata: ["channel": "\(config.name)", "reason": "\(reason)"])
+            runtime.setPause(ChannelPause(reason: reason, sinceMillis: end / Nanos.perMillisecond, untilMillis: until))
+        }
+        logger.debug("attempt", metadata: [
+            "message.id": "\(message.id)", "channel": "\(config.name)", "outcome": "\(result.outcome.rawValue)",
+            "latency_ms": "\((end - start) / Nanos.perMillisecond)",
+        ])
+        recorder.add(AttemptRecord(
+            message: message, startedMillis: start / Nanos.perMillisecond, latencyMillis: (end - start) / Nanos.perMillisecond,
+            result: result, decision: decision))
+        runtime.finished(result.outcome, decision: decision, atMillis: end / Nanos.perMillisecond)
+    }
+
+    /// Lets in-flight requests finish, for at most the drain timeout.
+    private func drain() async {
+        let deadline = clock.now() + drainTimeoutMillis * Nanos.perMillisecond
+        while runtime.inFlight > 0, clock.now() < deadline {
+            await runtime.doorbell.wait(until: deadline, clock: clock)
+        }
+    }
+}
+
+/// Set once when the daemon begins to stop.
+final class StopFlag: Sendable {
+    private let flag = Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}

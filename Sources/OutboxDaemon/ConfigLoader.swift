@@ -1,0 +1,161 @@
+import Foundation
+import OutboxCore
+import TOMLKit
+
+/// Reads `wa-outbox.toml` into a `DaemonConfig`. Relative paths are relative to the config
+/// file's folder; unknown keys are errors (a typo must not silently fall back to a default);
+/// API keys are read from their file or variable here, and nowhere else.
+public enum ConfigLoader {
+    /// The default config path when neither `--config` nor `--socket` is given.
+    public static let defaultPath = "/etc/wa-outbox/wa-outbox.toml"
+
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> DaemonConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let folder = (URL(fileURLWithPath: path).deletingLastPathComponent().path as NSString).standardizingPath
+        return try parse(text, path: path, folder: folder, environment: environment)
+    }
+
+    public static func parse(_ text: String, path: String, folder: String, environment: [String: String]) throws(ConfigError) -> DaemonConfig {
+        let root: JSONValue
+        do {
+            let table = try TOMLTable(string: text)
+            root = try JSONDecoder().decode(JSONValue.self, from: Data(table.convert(to: .json).utf8))
+        } catch let error as TOMLParseError {
+            throw .syntax(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+        let top = try Table(root, path: "")
+        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "channels"])
+        let daemon = try top.table("daemon")
+        try daemon.allow(["database", "socket", "log_level", "drain_timeout"])
+        func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (folder as NSString).appendingPathComponent(p) }
+
+        var channels: [ChannelConfig] = []
+        for (i, value) in try top.array("channels").enumerated() {
+            channels.append(try channel(Table(value, path: "channels[\(i)]"), resolve: resolve, environment: environment))
+        }
+        if channels.isEmpty { throw .invalid(key: "channels", reason: "at least one [[channels]] entry is required") }
+        var seen = Set<String>()
+        for (i, c) in channels.enumerated() where !seen.insert(c.name).inserted {
+            throw .invalid(key: "channels[\(i)].name", reason: "'\(c.name)' is used by two channels")
+        }
+
+        var config = DaemonConfig(
+            databasePath: resolve(try daemon.string("database") ?? "var/outbox.db"),
+            socketPath: resolve(try daemon.string("socket") ?? "var/wa-outbox.sock"),
+            channels: channels)
+        config.logLevel = try daemon.string("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
+        config.drainTimeoutMillis = try daemon.duration("drain_timeout") ?? config.drainTimeoutMillis
+
+        let submission = try top.table("submission")
+        try submission.allow(["max_request_bytes", "max_batch_bytes", "max_batch_lines"])
+        config.submission.maxRequestBytes = try submission.int("max_request_bytes", min: 1024) ?? config.submission.maxRequestBytes
+        config.submission.maxBatchBytes = try submission.int("max_batch_bytes", min: 1024) ?? config.submission.maxBatchBytes
+        config.submission.maxBatchLines = try submission.int("max_batch_lines", min: 1) ?? config.submission.maxBatchLines
+
+        let sender = try top.table("sender")
+        try sender.allow(["request_timeout", "connect_timeout", "max_in_flight"])
+        config.sender.requestTimeoutMillis = try sender.duration("request_timeout", min: 100) ?? config.sender.requestTimeoutMillis
+        config.sender.connectTimeoutMillis = try sender.duration("connect_timeout", min: 100) ?? config.sender.connectTimeoutMillis
+        config.sender.maxInFlight = try sender.int("max_in_flight", min: 1, max: 10_000) ?? config.sender.maxInFlight
+
+        let retry = try top.table("retry")
+        try retry.allow(["base_delay", "max_delay", "max_attempts", "max_age", "unknown_outcome_wait", "unknown_outcome"])
+        config.retry.baseDelayMillis = try retry.duration("base_delay") ?? config.retry.baseDelayMillis
+        config.retry.maxDelayMillis = try retry.duration("max_delay") ?? config.retry.maxDelayMillis
+        config.retry.maxAttempts = try retry.int("max_attempts", min: 1, max: 1000) ?? config.retry.maxAttempts
+        config.retry.maxAgeMillis = try retry.duration("max_age", min: 1000) ?? config.retry.maxAgeMillis
+        config.retry.unknownOutcomeWaitMillis = try retry.duration("unknown_outcome_wait") ?? config.retry.unknownOutcomeWaitMillis
+        if let action = try retry.string("unknown_outcome", oneOf: ["resend", "fail"]) {
+            config.retry.unknownOutcome = RetryPolicy.UnknownOutcomeAction(rawValue: action)!
+        }
+        if config.retry.maxDelayMillis < config.retry.baseDelayMillis {
+            throw .invalid(key: "retry.max_delay", reason: "must not be shorter than retry.base_delay")
+        }
+
+        let webhook = try top.table("webhook")
+        try webhook.allow(["listen"])
+        config.webhookListen = try webhook.string("listen")
+        return config
+    }
+
+    static func channel(_ t: Table, resolve: (String) -> String, environment: [String: String]) throws(ConfigError) -> ChannelConfig {
+        try t.allow(["name", "api", "base_url", "api_key_file", "api_key_env", "messages_per_second", "phone_number_id", "enforce_window", "max_in_flight"])
+        guard let name = try t.string("name") else { throw t.error("name", "is required") }
+        guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
+            throw t.error("name", "'\(name)' must be 1 to 64 letters, digits, '.', '_' or '-'")
+        }
+        let api = ChannelAPI(rawValue: try t.string("api", oneOf: ["cloud", "onpremise"]) ?? "cloud")!
+        let defaultURL = api == .cloud ? "https://waba-v2.360dialog.io" : "https://waba.360dialog.io"
+        var baseURL = try t.string("base_url") ?? defaultURL
+        while baseURL.hasSuffix("/") { baseURL.removeLast() }
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw t.error("base_url", "'\(baseURL)' is not an http(s) URL")
+        }
+        let key = try apiKey(t, resolve: resolve, environment: environment)
+        var c = ChannelConfig(name: name, api: api, baseURL: baseURL, apiKey: key)
+        c.messagesPerSecond = try t.int("messages_per_second", min: 0, max: 100_000) ?? c.messagesPerSecond
+        c.phoneNumberID = try t.string("phone_number_id")
+        c.enforceWindow = try t.bool("enforce_window") ?? true
+        c.maxInFlight = try t.int("max_in_flight", min: 1, max: 10_000)
+        return c
+    }
+
+    /// Reads the key from `api_key_file` (refused when group or others can read it, as ssh
+    /// does) or `api_key_env`. The key itself never appears in an error.
+    static func apiKey(_ t: Table, resolve: (String) -> String, environment: [String: String]) throws(ConfigError) -> Secret {
+        let file = try t.string("api_key_file")
+        let env = try t.string("api_key_env")
+        switch (file, env) {
+        case (nil, nil): throw t.error("api_key_file", "is required (or api_key_env)")
+        case (.some, .some): throw t.error("api_key_env", "give api_key_file or api_key_env, not both")
+        case (nil, let variable?):
+            guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                throw t.error("api_key_env", "the environment variable \(variable) is not set or empty")
+            }
+            return Secret(value)
+        case (let file?, nil):
+            let path = resolve(file)
+            var st = stat()
+            guard stat(path, &st) == 0 else { throw t.error("api_key_file", "cannot read \(path): \(String(cString: strerror(errno)))") }
+            if st.st_mode & 0o077 != 0 {
+                throw t.error("api_key_file", "\(path) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+            }
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw t.error("api_key_file", "cannot read \(path)")
+            }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty, !value.contains("\n") else { throw t.error("api_key_file", "\(path) must hold the key alone on one line") }
+            return Secret(value)
+        }
+    }
+}
+
+extension ConfigLoader {
+    /// Only `[daemon] socket` of a config, for client commands: they need no API key and may
+    /// not be allowed to read the key files.
+    public static func socketPath(configPath path: String) throws(ConfigError) -> String {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        let folder = (URL(fileURLWithPath: path).deletingLastPathComponent().path as NSString).standardizingPath
+        do {
+            let table = try TOMLTable(string: text)
+            let socket = table["daemon"]?.table?["socket"]?.string ?? "var/wa-outbox.sock"
+            return socket.hasPrefix("/") ? socket : (folder as NSString).appendingPathComponent(socket)
+        } catch let error as TOMLParseError {
+            throw .syntax(path: path, line: error.source.begin.line, column: error.source.begin.column, reason: error.description)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error)")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import Logging
+import OutboxCore
+import OutboxStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import WhatsApp
+
+/// The daemon, wired: the store, the group-commit queue, the dispatcher and the socket API,
+/// in one `ServiceGroup` ordered so that shutdown drains right (the socket stops accepting
+/// first, the dispatcher finishes in-flight sends, the queue commits what it holds last).
+public final class Daemon: Sendable {
+    public let config: DaemonConfig
+    public let store: OutboxStore
+    let runtimes: [ChannelRuntime]
+    let services: [any Service]
+    let logger: Logger
+    private let ready = ReadySignal()
+    private let lock: DatabaseLock
+
+    /// Opens the database (creating and migrating it), settles what a previous run left
+    /// mid-request, and builds the services. Nothing listens until `run`.
+    public static func build(
+        config: DaemonConfig,
+        clock: any OutboxClock = SystemClock(),
+        transport: (any MessageTransport)? = nil,
+        logger: Logger
+    ) async throws -> Daemon {
+        for path in [config.databasePath, config.socketPath] {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        }
+        let lock = try DatabaseLock(path: config.databasePath + ".lock")
+        let store = try OutboxStore(path: config.databasePath)
+        let now = clock.nowMillis()
+        let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
+        if interrupted > 0 {
+            logger.warning("found messages interrupted mid-request by the last stop; waiting for their status before resending",
+                           metadata: ["count": "\(interrupted)", "wait": "\(DurationText.format(milliseconds: config.retry.unknownOutcomeWaitMillis))"])
+        }
+        let pauses = try await store.pauses()
+        let runtimes = config.channels.map { ChannelRuntime(config: $0, pause: pauses[$0.name]) }
+        for seed in try await store.attemptCounts(sinceMillis: now - 3_600_000) {
+            runtimes.first { $0.name == seed.channel }?.seed(outcome: seed.outcome, atMillis: seed.at)
+        }
+        let transport = transport ?? HTTPTransport(
+            maxConnectionsPerHost: config.channels.map { $0.maxInFlight ?? config.sender.maxInFlight }.max() ?? 64,
+            connectTimeoutMillis: config.sender.connectTimeoutMillis, clock: clock)
+        return Daemon(config: config, store: store, runtimes: runtimes, transport: transport, clock: clock, logger: logger, lock: lock)
+    }
+
+    private init(config: DaemonConfig, store: OutboxStore, runtimes: [ChannelRuntime], transport: any MessageTransport,
+                 clock: any OutboxClock, logger: Logger, lock: DatabaseLock) {
+        self.config = config
+        self.store = store
+        self.runtimes = runtimes
+        self.logger = logger
+        self.lock = lock
+        let submitQueue = SubmitQueue(store: store, clock: clock)
+        let dispatcher = Dispatcher(runtimes: runtimes, store: store, transport: transport, config: config, clock: clock, logger: logger)
+        let socketAPI = SocketAPI.application(
+            config: config, store: store, submitQueue: submitQueue, runtimes: runtimes, clock: clock, logger: logger,
+            onListening: { [ready] in
+                chmod(config.socketPath, 0o660)
+                ready.fire()
+            })
+        var services: [any Service] = [submitQueue, dispatcher, socketAPI]
+        if let http = transport as? HTTPTransport { services.insert(TransportShutdown(transport: http), at: 0) }
+        self.services = services
+    }
+
+    /// A service group over the daemon's services; SIGTERM and SIGINT drain and stop it.
+    public func serviceGroup(gracefulShutdownSignals: [UnixSignal] = [.sigterm, .sigint]) -> ServiceGroup {
+        ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: gracefulShutdownSignals,
+            logger: logger))
+    }
+
+    /// Runs until a signal stops it.
+    public func run() async throws {
+        logger.info("wa-outbox starting", metadata: [
+            "database": "\(config.databasePath)", "socket": "\(config.socketPath)",
+            "channels": "\(config.channels.map(\.name).joined(separator: ","))",
+        ])
+        try await serviceGroup().run()
+        logger.info("wa-outbox stopped")
+    }
+
+    /// Returns once the socket listens.
+    public func waitUntilReady() async { await ready.wait() }
+}
+
+/// Shuts the HTTP client down after everything that sends through it has stopped.
+struct TransportShutdown: Service {
+    let transport: HTTPTransport
+    func run() async throws {
+        try? await gracefulShutdown()
+        await transport.shutdown()
+    }
+}
+
+/// Fires once; any number of tasks can wait for it.
+final class ReadySignal: Sendable {
+    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func fire() {
+        let waiters = state.withLock { s in
+            s.fired = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { c in
+            let now = state.withLock { s -> Bool in
+                if s.fired { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+}

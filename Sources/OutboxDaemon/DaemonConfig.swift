@@ -1,0 +1,77 @@
+import OutboxCore
+
+/// Everything `wa-outbox serve` is configured with, loaded once from TOML and passed down.
+/// Defaults follow the API's documented limits; `etc/wa-outbox.toml` documents every key.
+public struct DaemonConfig: Sendable {
+    /// SQLite file; created, and migrated, at start.
+    public var databasePath: String
+    /// Unix socket for submission and queries.
+    public var socketPath: String
+    /// `info`, `debug`, ... (swift-log levels).
+    public var logLevel: String = "info"
+    /// How long in-flight requests may take to finish at shutdown before they are cut off.
+    public var drainTimeoutMillis: Int64 = 10_000
+    public var submission = SubmissionLimits()
+    public var sender = SenderSettings()
+    public var retry = RetryPolicy()
+    /// Where 360dialog's webhooks arrive (`host:port`); nil when not configured.
+    public var webhookListen: String?
+    public var channels: [ChannelConfig]
+
+    public init(databasePath: String, socketPath: String, channels: [ChannelConfig]) {
+        self.databasePath = databasePath
+        self.socketPath = socketPath
+        self.channels = channels
+    }
+
+    public func channel(named name: String) -> ChannelConfig? { channels.first { $0.name == name } }
+}
+
+/// Caps on what one request to the socket may carry.
+public struct SubmissionLimits: Sendable {
+    /// Largest body of `POST /v1/messages`.
+    public var maxRequestBytes = 1 << 20
+    /// Largest body of `POST /v1/messages/batch`.
+    public var maxBatchBytes = 64 << 20
+    /// Most lines in one batch.
+    public var maxBatchLines = 10_000
+    public init() {}
+}
+
+/// How requests to the API are made.
+public struct SenderSettings: Sendable {
+    /// Deadline of one request; past it the outcome is unknown.
+    public var requestTimeoutMillis: Int64 = 30_000
+    public var connectTimeoutMillis: Int64 = 5_000
+    /// Requests in flight per channel, at most.
+    public var maxInFlight = 64
+    public init() {}
+}
+
+/// One channel: one phone number, one D360-API-KEY.
+public struct ChannelConfig: Sendable {
+    /// The name submissions use.
+    public var name: String
+    public var api: ChannelAPI
+    /// e.g. `https://waba-v2.360dialog.io`, without a trailing slash.
+    public var baseURL: String
+    public var apiKey: Secret
+    /// Requests started per second at most; 0 means no limit.
+    public var messagesPerSecond: Int = 80
+    /// Routes Cloud webhooks by `metadata.phone_number_id`.
+    public var phoneNumberID: String?
+    /// False: only the API judges the 24-hour window.
+    public var enforceWindow = true
+    /// Overrides `[sender] max_in_flight` for this channel.
+    public var maxInFlight: Int?
+
+    public init(name: String, api: ChannelAPI, baseURL: String, apiKey: Secret) {
+        self.name = name
+        self.api = api
+        self.baseURL = baseURL
+        self.apiKey = apiKey
+    }
+
+    /// The full URL of the send endpoint.
+    public var messagesURL: String { baseURL + api.messagesPath }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import OutboxAPI
+import OutboxCore
+import OutboxStore
+
+/// `/v1/messages`: submission (single and NDJSON batch), status, list and cancel.
+struct MessagesController: Sendable {
+    let store: OutboxStore
+    let submitQueue: SubmitQueue
+    let runtimes: [String: ChannelRuntime]
+    let limits: SubmissionLimits
+    let clock: any OutboxClock
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+        group.post("messages", use: submit)
+        group.post("messages/batch", use: batch)
+        group.get("messages", use: list)
+        group.get("messages/by-wamid/:wamid", use: byWamid)
+        group.get("messages/:id", use: get)
+        group.delete("messages/:id", use: cancel)
+    }
+
+    var channelNames: Set<String> { Set(runtimes.keys) }
+
+    @Sendable func submit(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        do {
+            let bytes = try await Self.body(request, limit: limits.maxRequestBytes)
+            let json = try Self.decode(bytes[...])
+            let submission = try SubmissionParser.parse(json, channels: channelNames, nowMillis: clock.nowMillis())
+            let result = try await store(submission)
+            switch result {
+            case .created(let id):
+                return JSONResponse.make(SubmitResponse(id: String(id), state: .queued), status: .accepted)
+            case .duplicate(let id, let state):
+                return JSONResponse.make(SubmitResponse(id: String(id), state: state, duplicate: true), status: .ok)
+            case .conflict(let id):
+                return JSONResponse.error(.conflict, "idempotency_key '\(submission.idempotencyKey ?? "")' was already used on channel '\(submission.channel)' for different content (message \(id))", field: "idempotency_key")
+            }
+        } catch let e as APIErrorBody {
+            return JSONResponse.error(e)
+        }
+    }
+
+    private func store(_ submission: Submission) async throws -> SubmitResult {
+        let results = try await commit([submission])
+        return results[0]
+    }
+
+    /// Commits through the group-commit queue, then wakes the channels that got work.
+    private func commit(_ submissions: [Submission]) async throws -> [SubmitResult] {
+        do {
+            let results = try await submitQueue.submit(submissions)
+            for channel in Set(submissions.map(\.channel)) { runtimes[channel]?.doorbell.ring() }
+            return results
+        } catch let e as StoreError {
+            throw APIErrorBody(.unavailable, "nothing was stored: \(e)")
+        } catch {
+            throw APIErrorBody(.unavailable, "nothing was stored: \(error)")
+        }
+    }
+
+    @Sendable func batch(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        do {
+            let bytes = try await Self.body(request, limit: limits.maxBatchBytes)
+            var results: [BatchResponse.LineResult] = []
+            var valid: [(line: Int, submission: Submission)] = []
+            let now = clock.nowMillis()
+            var lineNumber = 0
+            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+                lineNumber += 1
+                if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+                if results.count + valid.count >= limits.maxBatchLines {
+                    throw APIErrorBody(.bodyTooLarge, "a batch holds at most \(limits.maxBatchLines) lines; split it")
+                }
+                do {
+                    let json = try Self.decode(line)
+                    valid.append((lineNumber, try SubmissionParser.parse(json, channels: channelNames, nowMillis: now)))
+                } catch let e as APIErrorBody {
+                    results.append(.init(line: lineNumber, error: e.error))
+                }
+            }
+            if valid.isEmpty, results.isEmpty { throw APIErrorBody(.invalidJSON, "the batch is empty: send one JSON submission per line") }
+            let stored = valid.isEmpty ? [] : try await commit(valid.map(\.submission))
+            for (entry, outcome) in zip(valid, stored) {
+                switch outcome {
+                case .created(let id): results.append(.init(line: entry.line, id: String(id), duplicate: false))
+                case .duplicate(let id, _): results.append(.init(line: entry.line, id: String(id), duplicate: true))
+                case .conflict(let id):
+                    results.append(.init(line: entry.line, error: APIErrorBody(.conflict, "idempotency_key already used for different content (message \(id))", field: "idempotency_key").error))
+                }
+            }
+            results.sort { $0.line < $1.line }
+            let accepted = results.filter { $0.error == nil }.count
+            return JSONResponse.make(BatchResponse(accepted: accepted, rejected: results.count - accepted, results: results))
+        } catch let e as APIErrorBody {
+            return JSONResponse.error(e)
+        }
+    }
+
+    @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
+            return JSONResponse.error(.notFound, "no message with this id")
+        }
+        return try await timeline { try await store.timeline(id: id) }
+    }
+
+    @Sendable func byWamid(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let wamid = context.parameters.get("wamid") ?? ""
+        return try await timeline { try await store.timeline(wamid: wamid) }
+    }
+
+    private func timeline(_ fetch: () async throws -> MessageTimeline?) async throws -> Response {
+        do {
+            guard let t = try await fetch() else { return JSONResponse.error(.notFound, "no such message") }
+            return JSONResponse.make(Documents.message(t))
+        } catch {
+            return JSONResponse.error(.unavailable, "\(error)")
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        var filter = MessageFilter()
+        if let s = q.get("state"), !s.isEmpty {
+            guard let state = MessageState(rawValue: s) else {
+                return JSONResponse.error(.invalidField, "unknown state '\(s)'; use one of \(MessageState.allCases.map(\.rawValue).joined(separator: ", "))", field: "state")
+            }
+            filter.state = state
+        }
+        if let c = q.get("channel"), !c.isEmpty { filter.channel = c }
+        if let to = q.get("to"), !to.isEmpty {
+            do { filter.recipient = try Recipient(parsing: to).e164 } catch { return JSONResponse.error(.invalidField, error.message, field: "to") }
+        }
+        if let i = q.get("import_id"), !i.isEmpty { filter.importID = i }
+        if let l = q.get("limit"), !l.isEmpty {
+            guard let n = Int(l), (1...1000).contains(n) else { return JSONResponse.error(.invalidField, "must be 1 to 1000", field: "limit") }
+            filter.limit = n
+        }
+        if let c = q.get("cursor"), !c.isEmpty {
+            guard let before = Int64(c) else { return JSONResponse.error(.invalidField, "not a cursor from a previous page", field: "cursor") }
+            filter.beforeID = before
+        }
+        do {
+            let page = try await store.list(filter)
+            let docs = page.messages.map { Documents.message($0) }
+            return JSONResponse.make(ListPage(messages: docs, nextCursor: page.more ? page.messages.last.map { String($0.id) } : nil))
+        } catch {
+            return JSONResponse.error(.unavailable, "\(error)")
+        }
+    }
+
+    @Sendable func cancel(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id").flatMap({ Int64($0) }) else {
+            return JSONResponse.error(.notFound, "no message with this id")
+        }
+        do {
+            let (cancelled, state) = try await store.cancel(id: id, nowMillis: clock.nowMillis())
+            guard cancelled else {
+                return JSONResponse.error(.conflict, "message \(id) is \(state.rawValue); only a queued message can be cancelled")
+            }
+            return JSONResponse.make(SubmitResponse(id: String(id), state: .cancelled))
+        } catch StoreError.notFound {
+            return JSONResponse.error(.notFound, "no message with id \(id)")
+        } catch {
+            return JSONResponse.error(.unavailable, "\(error)")
+        }
+    }
+
+    /// Reads the whole body, refusing more than `limit` bytes.
+    static func body(_ request: Request, limit: Int) async throws -> [UInt8] {
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch is NIOTooManyBytesError {
+            throw APIErrorBody(.bodyTooLarge, "the body is larger than \(limit) bytes")
+        } catch {
+            throw APIErrorBody(.invalidJSON, "could not read the body: \(error)")
+        }
+    }
+
+    /// Parses one JSON document, telling invalid UTF-8 apart from malformed JSON.
+    static func decode(_ bytes: ArraySlice<UInt8>) throws -> JSONValue {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw APIErrorBody(.invalidJSON, "the body is not valid UTF-8")
+        }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw APIErrorBody(.invalidJSON, "malformed JSON: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let ctx) = error {
+            return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? ctx.debugDescription
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,84 @@
+import Logging
+import OutboxCore
+import OutboxStore
+import ServiceLifecycle
+import Synchronization
+
+/// Group commit for submissions: requests that arrive while a commit is on disk wait
+/// together and go into the next transaction, so one fsync acknowledges many messages and
+/// durability costs no throughput. A caller's `submit` returns only after its rows are committed.
+final class SubmitQueue: Service, Sendable {
+    private struct Pending {
+        var submissions: [Submission]
+        var continuation: CheckedContinuation<[SubmitResult], any Error>
+    }
+
+    private struct State {
+        var pending: [Pending] = []
+        var closed = false
+    }
+
+    private let store: OutboxStore
+    private let clock: any OutboxClock
+    private let state = Mutex(State())
+    private let doorbell = Doorbell()
+    /// Most rows in one transaction; a larger backlog is split so no commit runs too long.
+    private let maxRowsPerCommit = 20_000
+
+    init(store: OutboxStore, clock: any OutboxClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Stores the submissions durably; throws `StoreError.unavailable` when the database
+    /// cannot take writes (then nothing of them was stored).
+    func submit(_ submissions: [Submission]) async throws -> [SubmitResult] {
+        try await withCheckedThrowingContinuation { c in
+            let accepted = state.withLock { s -> Bool in
+                guard !s.closed else { return false }
+                s.pending.append(Pending(submissions: submissions, continuation: c))
+                return true
+            }
+            if accepted { doorbell.ring() } else { c.resume(throwing: StoreError.unavailable("the daemon is shutting down")) }
+        }
+    }
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            while true {
+                let batch = state.withLock { s -> [Pending] in
+                    var rows = 0
+                    var take = 0
+                    while take < s.pending.count, take == 0 || rows + s.pending[take].submissions.count <= maxRowsPerCommit {
+                        rows += s.pending[take].submissions.count
+                        take += 1
+                    }
+                    defer { s.pending.removeFirst(take) }
+                    return Array(s.pending.prefix(take))
+                }
+                if batch.isEmpty {
+                    if state.withLock({ $0.closed && $0.pending.isEmpty }) { return }
+                    await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                    continue
+                }
+                await commit(batch)
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.closed = true }
+            self.doorbell.ring()
+        }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        do {
+            let results = try await store.submit(batch.flatMap(\.submissions), nowMillis: clock.nowMillis())
+            var offset = 0
+            for p in batch {
+                p.continuation.resume(returning: Array(results[offset..<(offset + p.submissions.count)]))
+                offset += p.submissions.count
+            }
+        } catch {
+            for p in batch { p.continuation.resume(throwing: error) }
+        }
+    }
+}

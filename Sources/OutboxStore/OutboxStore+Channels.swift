@@ -1,0 +1,93 @@
+import GRDB
+import OutboxCore
+
+/// A channel's pause, as stored so that it survives a restart.
+public struct ChannelPause: Sendable, Equatable {
+    public var reason: String
+    public var sinceMillis: Int64
+    /// When the pause lifts by itself; nil until an operator resumes the channel.
+    public var untilMillis: Int64?
+
+    public init(reason: String, sinceMillis: Int64, untilMillis: Int64?) {
+        self.reason = reason
+        self.sinceMillis = sinceMillis
+        self.untilMillis = untilMillis
+    }
+}
+
+/// Per-channel queue figures.
+public struct ChannelCounts: Sendable, Equatable {
+    public var queued = 0
+    public var sending = 0
+    /// Sending messages whose outcome is unknown, waiting for a status.
+    public var awaitingSettlement = 0
+    /// `created_at` of the oldest queued message.
+    public var oldestQueuedMillis: Int64?
+    public init() {}
+}
+
+extension OutboxStore {
+    static func setPause(_ db: Database, channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) throws {
+        try db.execute(sql: """
+            INSERT INTO channel_state (channel, paused_reason, paused_at, paused_until) VALUES (?, ?, ?, ?)
+            ON CONFLICT(channel) DO UPDATE SET paused_reason = excluded.paused_reason,
+                paused_at = coalesce(channel_state.paused_at, excluded.paused_at), paused_until = excluded.paused_until
+            """, arguments: [channel, reason, nowMillis, untilMillis])
+    }
+
+    /// Pauses a channel: it stops claiming; its queue stays intact.
+    public func pause(channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) async throws(StoreError) {
+        try await write { db in try Self.setPause(db, channel: channel, reason: reason, untilMillis: untilMillis, nowMillis: nowMillis) }
+    }
+
+    /// Lifts a channel's pause. Returns false when it was not paused.
+    @discardableResult
+    public func resume(channel: String) async throws(StoreError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL, paused_until = NULL WHERE channel = ? AND paused_reason IS NOT NULL",
+                           arguments: [channel])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Every paused channel and why.
+    public func pauses() async throws(StoreError) -> [String: ChannelPause] {
+        try await read { db in
+            var out: [String: ChannelPause] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, paused_reason, paused_at, paused_until FROM channel_state WHERE paused_reason IS NOT NULL") {
+                out[row["channel"]] = ChannelPause(reason: row["paused_reason"], sinceMillis: row["paused_at"] ?? 0, untilMillis: row["paused_until"])
+            }
+            return out
+        }
+    }
+
+    /// Queue figures per channel, for `stats` and health.
+    public func channelCounts() async throws(StoreError) -> [String: ChannelCounts] {
+        try await read { db in
+            var out: [String: ChannelCounts] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT channel, count(*) AS n, min(created_at) AS oldest FROM messages WHERE state = 'queued' GROUP BY channel
+                """) {
+                out[row["channel"], default: ChannelCounts()].queued = row["n"]
+                out[row["channel"], default: ChannelCounts()].oldestQueuedMillis = row["oldest"]
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT channel, count(*) AS n, sum(awaiting_settlement) AS waiting FROM messages WHERE state = 'sending' GROUP BY channel
+                """) {
+                out[row["channel"], default: ChannelCounts()].sending = row["n"]
+                out[row["channel"], default: ChannelCounts()].awaitingSettlement = row["waiting"] ?? 0
+            }
+            return out
+        }
+    }
+
+    /// Attempts per channel and outcome since `sinceMillis`: seeds the rolling counters at start-up.
+    public func attemptCounts(sinceMillis: Int64) async throws(StoreError) -> [(channel: String, at: Int64, outcome: AttemptOutcome)] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT channel, at, outcome FROM attempts WHERE at >= ? ORDER BY at", arguments: [sinceMillis]).compactMap { row in
+                guard let o = AttemptOutcome(rawValue: row["outcome"]) else { return nil }
+                return (row["channel"], row["at"], o)
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import GRDB
+import OutboxCore
+
+/// What storing one submission came to.
+public enum SubmitResult: Sendable, Equatable {
+    /// Stored as a new message.
+    case created(id: Int64)
+    /// The idempotency key was already used with the same content: nothing new stored.
+    case duplicate(id: Int64, state: MessageState)
+    /// The idempotency key was already used with different content.
+    case conflict(id: Int64)
+}
+
+extension OutboxStore {
+    /// Stores a batch of validated submissions in one transaction (one fsync for all).
+    /// Each gets its own result; a duplicate or conflict does not affect the others.
+    public func submit(_ batch: [Submission], nowMillis: Int64) async throws(StoreError) -> [SubmitResult] {
+        try await write { db in try Self.insert(batch, db: db, nowMillis: nowMillis) }
+    }
+
+    static func insert(_ batch: [Submission], db: Database, nowMillis: Int64) throws -> [SubmitResult] {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO messages (channel, recipient, type, payload, idempotency_key, priority, state,
+                                  created_at, updated_at, due_at, expires_at, import_id)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            """)
+        let lookup = try db.cachedStatement(sql: """
+            SELECT id, recipient, payload, state FROM messages WHERE channel = ? AND idempotency_key = ?
+            """)
+        var results: [SubmitResult] = []
+        results.reserveCapacity(batch.count)
+        var keysInBatch: [String: (id: Int64, to: String, payload: String)] = [:]
+        for s in batch {
+            let payload = s.message.canonicalText
+            if let key = s.idempotencyKey {
+                let scoped = s.channel + "\u{0}" + key
+                if let seen = keysInBatch[scoped] {
+                    results.append(seen.to == s.recipient.e164 && seen.payload == payload ? .duplicate(id: seen.id, state: .queued) : .conflict(id: seen.id))
+                    continue
+                }
+                if let row = try Row.fetchOne(lookup, arguments: [s.channel, key]) {
+                    let id: Int64 = row["id"]
+                    let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?) == payload
+                    results.append(same ? .duplicate(id: id, state: MessageState(rawValue: row["state"]) ?? .queued) : .conflict(id: id))
+                    continue
+                }
+            }
+            try insert.execute(arguments: [
+                s.channel, s.recipient.e164, s.messageType, payload, s.idempotencyKey, s.priority.rank,
+                nowMillis, nowMillis, max(nowMillis, s.notBeforeMillis ?? nowMillis), s.expiresAtMillis, s.importID,
+            ])
+            let id = db.lastInsertedRowID
+            if let key = s.idempotencyKey { keysInBatch[s.channel + "\u{0}" + key] = (id, s.recipient.e164, payload) }
+            results.append(.created(id: id))
+        }
+        return results
+    }
+
+    /// Cancels a message that has not been handed to the API.
+    /// - Returns: the state it ended in (`cancelled`, or the state that prevented it).
+    public func cancel(id: Int64, nowMillis: Int64) async throws(StoreError) -> (cancelled: Bool, state: MessageState) {
+        try await write { db in
+            guard let raw = try String.fetchOne(db, sql: "SELECT state FROM messages WHERE id = ?", arguments: [id]),
+                  let state = MessageState(rawValue: raw)
+            else { throw StoreError.notFound }
+            guard state == .queued else { return (false, state) }
+            try db.execute(sql: "UPDATE messages SET state = 'cancelled', updated_at = ? WHERE id = ?", arguments: [nowMillis, id])
+            try db.execute(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, 'cancelled', 'cancelled by request')",
+                           arguments: [id, nowMillis])
+            return (true, .cancelled)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Hummingbird
+
+/// The sandbox's own JSON endpoints under `/sandbox`: what it received, its counters, its
+/// faults, and reset. Used by the demo script and by tests that talk HTTP only.
+struct ControlController: Sendable {
+    let state: SandboxState
+
+    /// Body of `GET /sandbox/received`.
+    struct ReceivedList: ResponseEncodable {
+        var messages: [ReceivedMessage]
+    }
+
+    func addRoutes(to group: RouterGroup<SandboxRequestContext>) {
+        group.get("received", use: received)
+        group.get("stats", use: stats)
+        group.get("faults", use: faults)
+        group.put("faults", use: setFaults)
+        group.post("reset", use: reset)
+    }
+
+    /// `GET /sandbox/received[?to=+49…]`: accepted messages, oldest first.
+    @Sendable func received(_ request: Request, context: SandboxRequestContext) async throws -> ReceivedList {
+        ReceivedList(messages: state.received(to: request.uri.queryParameters["to"].map(String.init)))
+    }
+
+    /// `GET /sandbox/stats`: `{"requests","accepted","refused"}`.
+    @Sendable func stats(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
+        state.stats()
+    }
+
+    /// `GET /sandbox/faults`: the faults in force.
+    @Sendable func faults(_ request: Request, context: SandboxRequestContext) async throws -> SandboxFaults {
+        state.faults()
+    }
+
+    /// `PUT /sandbox/faults`: replaces the faults (snake_case JSON, every key optional) and
+    /// echoes them.
+    @Sendable func setFaults(_ request: Request, context: SandboxRequestContext) async throws -> SandboxFaults {
+        let faults = try await request.decode(as: SandboxFaults.self, context: context)
+        state.setFaults(faults)
+        return faults
+    }
+
+    /// `POST /sandbox/reset`: forgets the traffic; answers the (zeroed) counters.
+    @Sendable func reset(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
+        state.reset()
+        return state.stats()
+    }
+}
+
+extension SandboxStats: ResponseEncodable {}
+extension SandboxFaults: ResponseEncodable {}

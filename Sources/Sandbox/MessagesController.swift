@@ -1,0 +1,36 @@
+import Hummingbird
+
+/// Plays `POST /messages` (Cloud) or `POST /v1/messages` (On-Premise): checks the body,
+/// asks the state for a verdict and carries it out (wait, answer or drop the connection).
+struct MessagesController: Sendable {
+    let state: SandboxState
+    let api: SandboxAPI
+
+    /// Largest body read; the real API refuses far smaller ones anyway.
+    static let maxBodyBytes = 1 << 20
+
+    @Sendable func send(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+        let message = MessageBodyValidator.validate(buffer.readableBytesView, api: api)
+        let body: String? = if state.recordBodies, case .success = message { String(buffer: buffer) } else { nil }
+        let verdict = state.handle(MessageAttempt(api: api, key: request.headers[.d360APIKey], message: message, body: body))
+        if verdict.delayMillis > 0 {
+            try await Task.sleep(for: .milliseconds(verdict.delayMillis))
+        }
+        switch verdict.outcome {
+        case .accepted(let serial):
+            guard case .success(let valid) = message else { preconditionFailure("accepted a refused body") }
+            let id = state.messageID(serial: serial, api: api)
+            return .json(status: 200, body: ResponseRenderer.success(api: api, input: valid.to, waID: valid.waID, messageID: id))
+        case .apiError(let status, let code, let details, let retryAfter):
+            let traceID = "ASbx" + String(verdict.requestNumber, radix: 36)
+            let body = ResponseRenderer.apiError(api: api, code: code, details: details, traceID: traceID)
+            return .json(status: status, body: body, retryAfterSeconds: retryAfter)
+        case .gatewayError(let status, let message):
+            return .json(status: status, body: ResponseRenderer.gatewayError(status: status, message: message))
+        case .drop:
+            try? await context.channel.close()
+            throw SandboxError.connectionDropped
+        }
+    }
+}

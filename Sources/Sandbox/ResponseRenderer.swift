@@ -1,0 +1,71 @@
+/// The JSON bodies of the sandbox's `/messages` answers, written by hand because this is the
+/// hot path (WHATSAPP-API.md §2).
+enum ResponseRenderer {
+    /// On-Premise `meta` block of every answer.
+    static let onPremiseMeta = #"{"api_status":"stable","version":"2.51.2"}"#
+
+    /// 200 body: Cloud `{"messaging_product","contacts","messages"}`, On-Premise with `meta`.
+    static func success(api: SandboxAPI, input: String, waID: String, messageID: String) -> String {
+        var out = api == .cloud ? #"{"messaging_product":"whatsapp","contacts":[{"input":"# : #"{"contacts":[{"input":"#
+        appendEscaped(input, to: &out)
+        out += #"","wa_id":""#
+        appendEscaped(waID, to: &out)
+        out += #""}],"messages":[{"id":""#
+        out += messageID
+        out += api == .cloud ? #""}]}"# : #""}],"meta":"# + onPremiseMeta + "}"
+        return out
+    }
+
+    /// Error body: Cloud Graph `{"error":{...}}` or On-Premise `{"errors":[...],"meta":...}`.
+    static func apiError(api: SandboxAPI, code: Int, details: String, traceID: String) -> String {
+        let title = ErrorCatalog.title(code: code, api: api)
+        var out: String
+        switch api {
+        case .cloud:
+            out = #"{"error":{"message":"(#\#(code)) "#
+            appendEscaped(title, to: &out)
+            out += #"","type":"OAuthException","code":\#(code),"error_data":{"messaging_product":"whatsapp","details":""#
+            appendEscaped(details, to: &out)
+            out += #""},"fbtrace_id":""#
+            appendEscaped(traceID, to: &out)
+            out += #""}}"#
+        case .onpremise:
+            out = #"{"errors":[{"code":\#(code),"title":""#
+            appendEscaped(title, to: &out)
+            out += #"","details":""#
+            appendEscaped(details, to: &out)
+            out += #""}],"meta":"# + onPremiseMeta + "}"
+        }
+        return out
+    }
+
+    /// 360dialog's own gateway error, e.g. "Invalid api_key" (§2.4, snake_case spelling).
+    static func gatewayError(status: Int, message: String) -> String {
+        var out = #"{"meta":{"success":false,"http_code":\#(status),"developer_message":""#
+        appendEscaped(message, to: &out)
+        out += #""}}"#
+        return out
+    }
+
+    /// Appends `text` as the inside of a JSON string literal.
+    static func appendEscaped(_ text: String, to out: inout String) {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += text
+            return
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+}

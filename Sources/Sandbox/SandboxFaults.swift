@@ -1,0 +1,55 @@
+/// The failures the sandbox injects into `/messages` answers.
+///
+/// Rates are probabilities in 0...1, drawn per valid request from the seeded generator in
+/// the order drop, server error, too many requests, slow. Recipient faults come first and
+/// replace the random ones for their recipient. The JSON form uses snake_case keys and every
+/// key is optional (missing means 0 or empty).
+public struct SandboxFaults: Sendable, Codable, Equatable {
+    /// Answer HTTP 500 with 360dialog's `meta` error body.
+    public var serverErrorRate: Double
+    /// Answer HTTP 429 with `Retry-After: 1` and error 130429 (429 on On-Premise).
+    public var tooManyRequestsRate: Double
+    /// Delay the answer by `slowMillis`.
+    public var slowRate: Double
+    /// Delay of a slow answer, in milliseconds.
+    public var slowMillis: Int
+    /// Close the TCP connection without answering.
+    public var dropRate: Double
+    /// Chosen answers for chosen recipients.
+    public var recipients: [RecipientFault]
+
+    public init(
+        serverErrorRate: Double = 0,
+        tooManyRequestsRate: Double = 0,
+        slowRate: Double = 0,
+        slowMillis: Int = 0,
+        dropRate: Double = 0,
+        recipients: [RecipientFault] = []
+    ) {
+        self.serverErrorRate = serverErrorRate
+        self.tooManyRequestsRate = tooManyRequestsRate
+        self.slowRate = slowRate
+        self.slowMillis = slowMillis
+        self.dropRate = dropRate
+        self.recipients = recipients
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case serverErrorRate = "server_error_rate"
+        case tooManyRequestsRate = "too_many_requests_rate"
+        case slowRate = "slow_rate"
+        case slowMillis = "slow_millis"
+        case dropRate = "drop_rate"
+        case recipients
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.serverErrorRate = try c.decodeIfPresent(Double.self, forKey: .serverErrorRate) ?? 0
+        self.tooManyRequestsRate = try c.decodeIfPresent(Double.self, forKey: .tooManyRequestsRate) ?? 0
+        self.slowRate = try c.decodeIfPresent(Double.self, forKey: .slowRate) ?? 0
+        self.slowMillis = try c.decodeIfPresent(Int.self, forKey: .slowMillis) ?? 0
+        self.dropRate = try c.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
+        self.recipients = try c.decodeIfPresent([RecipientFault].self, forKey: .recipients) ?? []
+    }
+}

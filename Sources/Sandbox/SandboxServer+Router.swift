@@ -1,0 +1,12 @@
+import Hummingbird
+
+extension SandboxServer {
+    /// The sandbox's routes: the two send endpoints and the `/sandbox` control endpoints.
+    static func buildRouter(state: SandboxState) -> Router<SandboxRequestContext> {
+        let router = Router(context: SandboxRequestContext.self)
+        router.post("messages", use: MessagesController(state: state, api: .cloud).send)
+        router.post("v1/messages", use: MessagesController(state: state, api: .onpremise).send)
+        ControlController(state: state).addRoutes(to: router.group("sandbox"))
+        return router
+    }
+}

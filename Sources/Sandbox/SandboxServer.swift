@@ -1,0 +1,51 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The built-in 360dialog simulator: an HTTP server on loopback that plays the Cloud API
+/// (`POST /messages`) and the On-Premise API (`POST /v1/messages`), with injectable faults
+/// and a throughput limit per key, and records what it accepted.
+///
+/// Run it as a `Service` (in a `ServiceGroup`) or call `run()` in a task and cancel that task
+/// to stop it. One instance serves one run.
+public final class SandboxServer: Service, Sendable {
+    public let configuration: SandboxConfiguration
+    /// The recorded traffic and the faults in force; shared with the control endpoints.
+    public let state: SandboxState
+    private let logger: Logger
+    private let listening = PortAnnouncer()
+
+    public init(configuration: SandboxConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.state = SandboxState(configuration: configuration)
+        self.logger = logger
+    }
+
+    /// Serves until the task is cancelled or the service group shuts down gracefully.
+    public func run() async throws {
+        defer { listening.announce(0) }
+        let app = Application(
+            router: Self.buildRouter(state: state),
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: nil
+            ),
+            onServerRunning: { [listening, logger, configuration] channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("Sandbox listening", metadata: [
+                    "sandbox.host": .string(configuration.host), "sandbox.port": .stringConvertible(port),
+                ])
+                listening.announce(port)
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+
+    /// The port the server listens on, once it does (useful with port 0); 0 if it stopped
+    /// before listening.
+    public func waitUntilListening() async -> Int {
+        await listening.wait()
+    }
+}

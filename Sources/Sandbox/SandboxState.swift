@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// The sandbox's shared state: the ledger of decisions and received messages behind a
+/// `Mutex`, read by tests and the control endpoints, written by every `/messages` request.
+public final class SandboxState: Sendable {
+    private let ledger: Mutex<TrafficLedger>
+    private let format: WamidFormat
+    /// Whether request bodies go into the received log.
+    let recordBodies: Bool
+
+    init(configuration: SandboxConfiguration, format: WamidFormat = WamidFormat()) {
+        self.ledger = Mutex(TrafficLedger(configuration: configuration))
+        self.format = format
+        self.recordBodies = configuration.recordBodies
+    }
+
+    /// Decides one `/messages` request. The clock is read under the lock so the windows see
+    /// request starts in order.
+    func handle(_ attempt: MessageAttempt) -> SandboxVerdict {
+        let wallMillis = Int64(Date().timeIntervalSince1970 * 1000)
+        return ledger.withLock { $0.handle(attempt, now: .now, wallMillis: wallMillis) }
+    }
+
+    /// The id answered for the accepted message `serial`.
+    func messageID(serial: UInt64, api: SandboxAPI) -> String {
+        format.id(serial: serial, api: api)
+    }
+
+    /// Every accepted message (2xx) still in the log, oldest first.
+    public func received() -> [ReceivedMessage] {
+        received(to: nil)
+    }
+
+    /// The accepted messages for one recipient (matched on digits), or all when `to` is nil.
+    public func received(to: String?) -> [ReceivedMessage] {
+        let records = ledger.withLock { $0.records.elements }
+        guard let to else { return records.map { $0.message(format: format) } }
+        let digits = PhoneNumber.digits(of: to)
+        return records.filter { PhoneNumber.digits(of: $0.to) == digits }.map { $0.message(format: format) }
+    }
+
+    /// Every `/messages` request since start or reset, whatever the answer.
+    public func requestCount() -> Int {
+        ledger.withLock { $0.requests }
+    }
+
+    /// Requests, accepted and refused since start or reset.
+    public func stats() -> SandboxStats {
+        ledger.withLock { SandboxStats(requests: $0.requests, accepted: $0.accepted, refused: $0.requests - $0.accepted) }
+    }
+
+    /// The faults in force.
+    public func faults() -> SandboxFaults {
+        ledger.withLock { $0.faults }
+    }
+
+    /// Replaces the faults; recipient faults start again with their full `times`.
+    public func setFaults(_ faults: SandboxFaults) {
+        ledger.withLock { $0.setFaults(faults) }
+    }
+
+    /// Forgets recorded traffic and counters, re-arms recipient faults and reseeds the fault
+    /// generator. Faults stay as set.
+    public func reset() {
+        ledger.withLock { $0.reset() }
+    }
+
+    /// The most requests with `key` (the full key) in any one-second window, whatever their
+    /// answer; how benchmarks check that a sender kept to its rate.
+    public func maxRequestsInAnyOneSecondWindow(key: String) -> Int {
+        ledger.withLock { $0.traffic[key]?.all.peak ?? 0 }
+    }
+}

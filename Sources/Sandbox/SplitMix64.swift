@@ -1,0 +1,24 @@
+/// A small seeded generator (Steele, Lea & Flood's SplitMix64) so fault rates are reproducible.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// True with probability `rate`. Draws nothing for a rate of 0 or less, so faults that are
+    /// off do not shift the sequence of the ones that are on.
+    mutating func chance(_ rate: Double) -> Bool {
+        guard rate > 0 else { return false }
+        guard rate < 1 else { return true }
+        return Double(next() >> 11) * 0x1p-53 < rate
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import OutboxCore
+
+/// Turns an answer of `/messages` into a `SendResult`: the wamid of a 2xx, or the error in any
+/// of the shapes of WHATSAPP-API.md §2 (Cloud `error`, On-Premise `errors`, 360dialog `meta`
+/// in camelCase or snake_case), classified by its code.
+public enum ResponseClassifier {
+    public static func classify(status: Int, body: [UInt8], retryAfter: String?, api: ChannelAPI, nowMillis: Int64) -> SendResult {
+        let json = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        if (200...299).contains(status) {
+            if let messages = json?["messages"] as? [[String: Any]], let id = messages.first?["id"] as? String, !id.isEmpty {
+                return .accepted(wamid: id, messageStatus: messages.first?["message_status"] as? String)
+            }
+            return .unknown(detail: "HTTP \(status) without a message id in the answer")
+        }
+        let retryAfterMillis = retryAfter.flatMap { parseRetryAfter($0, nowMillis: nowMillis) }
+        if let failure = decodeError(json, status: status) {
+            let cls = failure.code.flatMap { ErrorTable.classify(code: $0, api: api) }
+                ?? ErrorTable.classify(httpStatus: status, message: failure.details ?? failure.title)
+            return .failed(failure, cls, retryAfterMillis: retryAfterMillis)
+        }
+        // No error body we can read. A 500 or 504 from a gateway may come after the API took
+        // the message: its outcome is unknown. Other statuses did not reach the send.
+        if status == 500 || status == 504 {
+            return .unknown(detail: "HTTP \(status) without an error body")
+        }
+        let failure = APIFailure(httpStatus: status, code: nil, title: HTTPStatusText.reason(status), details: nil)
+        return .failed(failure, ErrorTable.classify(httpStatus: status, message: nil), retryAfterMillis: retryAfterMillis)
+    }
+
+    /// The error of any known shape, or nil when the body has none.
+    static func decodeError(_ json: [String: Any]?, status: Int) -> APIFailure? {
+        guard let json else { return nil }
+        if let e = json["error"] as? [String: Any] {
+            let data = e["error_data"] as? [String: Any]
+            return APIFailure(httpStatus: status, code: int(e["code"]), title: stripCode(e["message"] as? String) ?? e["title"] as? String,
+                              details: data?["details"] as? String ?? e["details"] as? String)
+        }
+        if let errors = json["errors"] as? [[String: Any]], let e = errors.first {
+            return APIFailure(httpStatus: status, code: int(e["code"]), title: e["title"] as? String ?? e["message"] as? String,
+                              details: e["details"] as? String)
+        }
+        if let meta = json["meta"] as? [String: Any] {
+            let message = meta["developerMessage"] as? String ?? meta["developer_message"] as? String
+            if message != nil || (meta["success"] as? Bool) == false {
+                return APIFailure(httpStatus: status, code: nil, title: HTTPStatusText.reason(status), details: message)
+            }
+        }
+        return nil
+    }
+
+    static func int(_ value: Any?) -> Int? {
+        if let i = value as? Int { return i }
+        if let s = value as? String { return Int(s) }
+        if let d = value as? Double { return Int(d) }
+        return nil
+    }
+
+    /// Meta writes titles as "(#130429) Rate limit hit"; the code is kept apart.
+    static func stripCode(_ message: String?) -> String? {
+        guard let message, message.hasPrefix("(#"), let close = message.firstIndex(of: ")") else { return message }
+        return message[message.index(after: close)...].trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Retry-After as seconds or as an HTTP date.
+    public static func parseRetryAfter(_ value: String, nowMillis: Int64) -> Int64? {
+        let v = value.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(v), seconds >= 0 { return Int64(seconds * 1000) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = f.date(from: v) else { return nil }
+        return max(0, Int64(date.timeIntervalSince1970 * 1000) - nowMillis)
+    }
+}
+
+/// Reason phrases for the statuses the API uses.
+enum HTTPStatusText {
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 408: "Request Timeout"
+        case 413: "Payload Too Large"
+        case 429: "Too Many Requests"
+        case 500: "Internal Server Error"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: "HTTP \(status)"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import OutboxCore
+
+/// One request to a channel's `/messages` endpoint. The key travels only here, in the header.
+public struct OutboundRequest: Sendable {
+    public var url: String
+    public var apiKey: String
+    public var body: String
+    /// Whole-request deadline, in milliseconds.
+    public var timeoutMillis: Int64
+    public var api: ChannelAPI
+
+    public init(url: String, apiKey: String, body: String, timeoutMillis: Int64, api: ChannelAPI) {
+        self.url = url
+        self.apiKey = apiKey
+        self.body = body
+        self.timeoutMillis = timeoutMillis
+        self.api = api
+    }
+}
+
+/// The network, behind one small protocol: the dispatcher sends through it, tests may put a
+/// real HTTP client to the sandbox behind it.
+public protocol MessageTransport: Sendable {
+    /// Sends one request and classifies the answer. Never throws: every failure is a `SendResult`.
+    func send(_ request: OutboundRequest) async -> SendResult
+}

@@ -1,0 +1,7 @@
+/// The SQL migrations embedded in the binary, in the order they apply.
+public enum Migrations {
+    /// File name (without `.sql`) and SQL text of every migration, oldest first.
+    public static let all: [(name: String, sql: String)] = [
+        ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
+    ]
+}
