@@ -89,13 +89,17 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient"],
+            dependencies: [
+                "OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "OutboxCoreTests", dependencies: ["OutboxCore", "TestSupport"]),
         .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport"]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
-        .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxClient", "Sandbox", "TestSupport"]),
+        .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
     ]
 )

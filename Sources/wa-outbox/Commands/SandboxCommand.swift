@@ -1,10 +1,60 @@
 import ArgumentParser
+import Foundation
+import Logging
+import Sandbox
+import ServiceLifecycle
 
 /// `wa-outbox sandbox`: the built-in 360dialog simulator.
 struct SandboxCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "sandbox", abstract: "Run the built-in 360dialog simulator on loopback.")
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox",
+        abstract: "Run the built-in 360dialog simulator on loopback (for the demo, tests and benchmarks).",
+        discussion: """
+            Plays the Cloud API (POST /messages) and the On-Premise API (POST /v1/messages). \
+            Faults can be changed while it runs: PUT /sandbox/faults with a JSON body such as \
+            {"server_error_rate":0.1,"too_many_requests_rate":0.05,"slow_rate":0.1,"slow_millis":500,"drop_rate":0.01,\
+            "recipients":[{"to":"+4915100000001","code":131026,"times":1}]}; GET /sandbox/received lists what it accepted.
+            """)
+
+    @Option(help: "Where to listen, HOST:PORT.")
+    var listen: String = "127.0.0.1:9090"
+
+    @Option(name: .customLong("key"), help: "A valid D360-API-KEY, optionally with a per-key limit: KEY or KEY=MPS. Repeat for more. None: any non-empty key is accepted.")
+    var keys: [String] = []
+
+    @Option(help: "A JSON file with the faults to inject from the start.")
+    var faults: String?
+
+    @Option(help: "Seed for the random fault rates.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Do not keep request bodies (for long benchmarks).")
+    var noBodies = false
 
     func run() async throws {
-        throw CLIError("not wired yet")
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+            throw CLIError("--listen '\(listen)' is not HOST:PORT")
+        }
+        var config = SandboxConfiguration(host: String(listen[..<colon]), port: port, seed: seed, recordBodies: !noBodies)
+        for k in keys {
+            let parts = k.split(separator: "=", maxSplits: 1).map(String.init)
+            guard let key = parts.first, !key.isEmpty else { throw CLIError("--key must not be empty") }
+            let mps = parts.count > 1 ? Int(parts[1]) : 0
+            guard let mps, mps >= 0 else { throw CLIError("--key \(key)=...: the limit must be a whole number of messages per second") }
+            config.keys[key] = SandboxKey(messagesPerSecond: mps)
+        }
+        if let faults {
+            guard let data = FileManager.default.contents(atPath: faults) else { throw CLIError("cannot read \(faults)") }
+            do {
+                config.faults = try JSONDecoder().decode(SandboxFaults.self, from: data)
+            } catch {
+                throw CLIError("\(faults): not a faults document: \(error)")
+            }
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "sandbox")
+        let server = SandboxServer(configuration: config, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
     }
 }

@@ -1,0 +1,6 @@
+import OutboxStore
+
+extension OutboxStore {
+    /// Opens a database after its daemon stopped, to inspect what it left.
+    static func reopen(_ path: String) throws -> OutboxStore { try OutboxStore(path: path) }
+}
