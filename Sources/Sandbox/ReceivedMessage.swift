@@ -31,6 +31,7 @@ public struct ReceivedMessage: Sendable, Codable, Equatable {
         self.body = body
     }
 
+    /// The JSON form uses snake_case keys, like the rest of the control API.
     enum CodingKeys: String, CodingKey {
         case wamid, key, to, type, api, body
         case callbackData = "callback_data"

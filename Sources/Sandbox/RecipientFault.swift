@@ -24,6 +24,7 @@ public struct RecipientFault: Sendable, Codable, Equatable {
         self.delayMillis = delayMillis
     }
 
+    /// The JSON form uses snake_case keys, like the rest of the control API.
     enum CodingKeys: String, CodingKey {
         case to, code, times
         case httpStatus = "http_status"

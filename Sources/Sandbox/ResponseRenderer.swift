@@ -6,7 +6,7 @@ enum ResponseRenderer {
 
     /// 200 body: Cloud `{"messaging_product","contacts","messages"}`, On-Premise with `meta`.
     static func success(api: SandboxAPI, input: String, waID: String, messageID: String) -> String {
-        var out = api == .cloud ? #"{"messaging_product":"whatsapp","contacts":[{"input":"# : #"{"contacts":[{"input":"#
+        var out = api == .cloud ? #"{"messaging_product":"whatsapp","contacts":[{"input":""# : #"{"contacts":[{"input":""#
         appendEscaped(input, to: &out)
         out += #"","wa_id":""#
         appendEscaped(waID, to: &out)

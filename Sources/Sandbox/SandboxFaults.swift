@@ -34,6 +34,7 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         self.recipients = recipients
     }
 
+    /// The JSON form uses snake_case keys, like the rest of the control API.
     enum CodingKeys: String, CodingKey {
         case serverErrorRate = "server_error_rate"
         case tooManyRequestsRate = "too_many_requests_rate"

@@ -11,6 +11,7 @@ public struct SandboxKey: Sendable, Codable, Equatable {
         self.phoneNumberID = phoneNumberID
     }
 
+    /// The JSON form uses snake_case keys, like the rest of the control API.
     enum CodingKeys: String, CodingKey {
         case messagesPerSecond = "messages_per_second"
         case phoneNumberID = "phone_number_id"

@@ -106,10 +106,10 @@ struct TextFormatTests {
     @Test("RFC 3339 round trip in UTC with milliseconds")
     func rfc3339() {
         #expect(RFC3339.format(millis: 0) == "1970-01-01T00:00:00.000Z")
-        #expect(RFC3339.format(millis: 1_795_267_190_123) == "2026-11-21T10:39:50.123Z")
-        #expect(RFC3339.parse("2026-11-21T10:39:50.123Z") == 1_795_267_190_123)
-        #expect(RFC3339.parse("2026-11-21T11:39:50.123+01:00") == 1_795_267_190_123)
-        #expect(RFC3339.parse("2026-11-21T10:39:50Z") == 1_795_267_190_000)
+        #expect(RFC3339.format(millis: 1_795_257_590_123) == "2026-11-21T10:39:50.123Z")
+        #expect(RFC3339.parse("2026-11-21T10:39:50.123Z") == 1_795_257_590_123)
+        #expect(RFC3339.parse("2026-11-21T11:39:50.123+01:00") == 1_795_257_590_123)
+        #expect(RFC3339.parse("2026-11-21T10:39:50Z") == 1_795_257_590_000)
         #expect(RFC3339.parse("2026-11-21 10:39") == nil)
         #expect(RFC3339.parse("2026-13-21T10:39:50Z") == nil)
     }

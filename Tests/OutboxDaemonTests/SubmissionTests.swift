@@ -138,13 +138,29 @@ struct SubmissionTests {
 
     @Test("the socket is mode 0660, and a stale socket file does not block a restart")
     func socketFile() async throws {
-        FileManager.default.createFile(atPath: config.socketPath, contents: Data("stale".utf8))
+        // Given a socket file left behind by a daemon that crashed
+        try await withDaemon(config, dir: dir) { _ in }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in config.socketPath.utf8.enumerated() { raw[i] = b } }
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(fd)
+        #expect(FileManager.default.fileExists(atPath: config.socketPath))
+        // When the daemon starts again, it listens
         try await withDaemon(config, dir: dir) { d in
             let attrs = try FileManager.default.attributesOfItem(atPath: d.config.socketPath)
             #expect((attrs[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o660)
             let (status, _) = try await d.get("/v1/health")
             #expect(status == 200)
         }
+    }
+
+    @Test("a path that is not a socket is refused with a clear error, not overwritten")
+    func notASocket() async throws {
+        FileManager.default.createFile(atPath: config.socketPath, contents: Data("precious".utf8))
+        await #expect(throws: DaemonError.self) { _ = try await Daemon.build(config: config, logger: .init(label: "t")) }
+        #expect(FileManager.default.contents(atPath: config.socketPath) == Data("precious".utf8))
     }
 
     @Test("a second daemon on the same database is refused")

@@ -7,7 +7,7 @@ import Testing
 struct SandboxControlTests {
     @Test("faults set over HTTP apply; received, stats and reset report and clear the traffic")
     func controlRoundTrip() async throws {
-        try await withSandbox { server, client in
+        try await withSandboxServer { server, client in
             // Given faults set through PUT /sandbox/faults with snake_case keys
             let put = try await client.request("/sandbox/faults", method: .PUT, body: #"""
                 {"recipients":[{"to":"+4915100000001","code":131047,"times":1,"http_status":400}]}
@@ -51,7 +51,7 @@ struct SandboxControlTests {
 
     @Test("a malformed faults document is refused and leaves the faults alone")
     func badFaults() async throws {
-        try await withSandbox(SandboxConfiguration(faults: SandboxFaults(slowRate: 0.5, slowMillis: 10))) { server, client in
+        try await withSandboxServer(SandboxConfiguration(faults: SandboxFaults(slowRate: 0.5, slowMillis: 10))) { server, client in
             // Given faults in force
             // When a faults document of the wrong shape is put
             let reply = try await client.request("/sandbox/faults", method: .PUT, body: #"{"drop_rate":"often"}"#)

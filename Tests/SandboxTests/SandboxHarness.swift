@@ -3,11 +3,12 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import ServiceLifecycle
 @testable import Sandbox
 
 /// Runs a real `SandboxServer` on a free loopback port for the duration of `body`, with an
-/// HTTP client pointed at it, then stops the server by cancelling its task.
-func withSandbox<T: Sendable>(
+/// HTTP client pointed at it, then shuts the server down gracefully through its service group.
+func withSandboxServer<T: Sendable>(
     _ configuration: SandboxConfiguration = SandboxConfiguration(),
     _ body: (SandboxServer, SandboxClient) async throws -> T
 ) async throws -> T {
@@ -16,20 +17,21 @@ func withSandbox<T: Sendable>(
     var logger = Logger(label: "sandbox-tests")
     logger.logLevel = .warning
     let server = SandboxServer(configuration: configuration, logger: logger)
+    let services = ServiceGroup(configuration: .init(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await server.run() }
+        group.addTask { try await services.run() }
         let port = await server.waitUntilListening()
         let client = SandboxClient(port: port)
+        let result: Result<T, any Error>
         do {
-            let result = try await body(server, client)
-            try await client.shutdown()
-            group.cancelAll()
-            return result
+            result = .success(try await body(server, client))
         } catch {
-            try? await client.shutdown()
-            group.cancelAll()
-            throw error
+            result = .failure(error)
         }
+        try await client.shutdown()
+        await services.triggerGracefulShutdown()
+        try await group.waitForAll()
+        return try result.get()
     }
 }
 

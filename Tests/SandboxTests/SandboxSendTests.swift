@@ -7,7 +7,7 @@ import Testing
 struct SandboxSendTests {
     @Test("a valid Cloud text is answered with Meta's success shape and recorded")
     func cloudSuccess() async throws {
-        try await withSandbox { server, client in
+        try await withSandboxServer { server, client in
             // Given a sandbox that accepts any key
             // When a valid Cloud text message is sent
             let body = Bodies.json([
@@ -40,7 +40,7 @@ struct SandboxSendTests {
 
     @Test("a valid On-Premise text is answered with the legacy shape, no messaging_product needed")
     func onPremiseSuccess() async throws {
-        try await withSandbox { server, client in
+        try await withSandboxServer { server, client in
             // Given a sandbox
             // When an On-Premise text is sent to /v1/messages
             let reply = try await client.send(Bodies.onPremiseText(to: "4915112345678"), path: "/v1/messages")
@@ -62,7 +62,7 @@ struct SandboxSendTests {
     @Test("an unknown or missing key is refused with 360dialog's 401")
     func wrongKey() async throws {
         let configuration = SandboxConfiguration(keys: ["good-key": SandboxKey()])
-        try await withSandbox(configuration) { server, client in
+        try await withSandboxServer(configuration) { server, client in
             // Given a sandbox that knows one key
             // When a message is sent with another key, and one without any key
             let wrong = try await client.sendText(to: "+4915112345678", key: "bad-key")
@@ -85,7 +85,7 @@ struct SandboxSendTests {
 
     @Test("a body without `to` is refused with 131008 in the Cloud error shape")
     func missingTo() async throws {
-        try await withSandbox { server, client in
+        try await withSandboxServer { server, client in
             // Given a sandbox
             // When a text without `to` is sent
             let reply = try await client.send(Bodies.json(["messaging_product": "whatsapp", "type": "text", "text": ["body": "x"]]))
@@ -104,7 +104,7 @@ struct SandboxSendTests {
 
     @Test("a text over 4096 characters is refused with 100; exactly 4096 is accepted")
     func textTooLong() async throws {
-        try await withSandbox { _, client in
+        try await withSandboxServer { _, client in
             // Given a sandbox
             // When texts of 4097 and 4096 characters are sent
             let tooLong = try await client.sendText(to: "+4915112345678", text: String(repeating: "é", count: 4097))
@@ -130,7 +130,7 @@ struct SandboxSendTests {
         (#"{"messaging_product":"whatsapp","to":"+4915112345678","type":"hologram","hologram":{}}"#, 131051),
     ])
     func commonMistakes(body: String, code: Int) async throws {
-        try await withSandbox { _, client in
+        try await withSandboxServer { _, client in
             // Given a sandbox
             // When the faulty body is sent
             let reply = try await client.send(body)
@@ -143,7 +143,7 @@ struct SandboxSendTests {
 
     @Test("On-Premise refusals use the `errors` array and the On-Premise codes")
     func onPremiseErrorShape() async throws {
-        try await withSandbox { _, client in
+        try await withSandboxServer { _, client in
             // Given a sandbox
             // When an On-Premise body without `to` is sent
             let reply = try await client.send(#"{"type":"text","text":{"body":"x"}}"#, path: "/v1/messages")
@@ -159,7 +159,7 @@ struct SandboxSendTests {
 
     @Test("contacts messages carry an array, templates need name and language code")
     func typedObjects() async throws {
-        try await withSandbox { _, client in
+        try await withSandboxServer { _, client in
             // Given a sandbox
             // When a contacts message and a complete template are sent
             let contacts = try await client.send(Bodies.json([
@@ -179,7 +179,7 @@ struct SandboxSendTests {
 
     @Test("wamids are unique, also under concurrent sends")
     func wamidUniqueness() async throws {
-        try await withSandbox { server, client in
+        try await withSandboxServer { server, client in
             // Given a sandbox
             // When 200 messages are sent, 20 at a time
             var ids: [String] = []

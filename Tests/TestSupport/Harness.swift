@@ -113,8 +113,8 @@ public func testConfig(dir: TempDir, baseURL: String, channels: [TestChannel] = 
     config.retry.baseDelayMillis = 10
     config.retry.maxDelayMillis = 50
     config.retry.unknownOutcomeWaitMillis = 60_000
-    config.sender.requestTimeoutMillis = 2_000
-    config.drainTimeoutMillis = 2_000
+    config.sender.requestTimeoutMillis = 15_000
+    config.drainTimeoutMillis = 15_000
     return config
 }
 
@@ -131,8 +131,12 @@ public func withDaemon<T: Sendable>(
     let group = daemon.serviceGroup(gracefulShutdownSignals: [])
     let client = DaemonClient(socketPath: config.socketPath, timeoutSeconds: 30)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        await daemon.waitUntilReady()
+        tasks.addTask { try await daemon.run(group) }
+        guard await daemon.waitUntilReady() else {
+            try await tasks.waitForAll()
+            await client.shutdown()
+            throw HarnessError("the daemon stopped before it listened")
+        }
         let harness = DaemonHarness(daemon: daemon, client: client, dir: dir, config: config)
         do {
             let value = try await body(harness)

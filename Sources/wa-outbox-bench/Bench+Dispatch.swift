@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import NIOCore
+import NIOHTTP1
+import OutboxAPI
+
+extension Bench {
+    /// Submits `lines` in batches of 1,000 and returns when all are committed.
+    func submitAll(_ lines: [String]) async throws {
+        for start in stride(from: 0, to: lines.count, by: 1000) {
+            let body = Array(lines[start..<min(lines.count, start + 1000)].joined(separator: "\n").utf8)
+            let (status, _) = try await socket(.POST, "/v1/messages/batch", body: body)
+            guard status == 200 else { throw BenchError("batch refused: \(status)") }
+        }
+    }
+
+    /// Start times (ms) and outcomes of every attempt on these channels.
+    func attempts(channels: [String]) throws -> [(at: Int64, outcome: String)] {
+        let db = try database()
+        return try db.read { db in
+            try GRDB.Row.fetchAll(db, sql: "SELECT at, outcome FROM attempts WHERE channel IN (\(channels.map { "'\($0)'" }.joined(separator: ","))) ORDER BY at")
+                .map { ($0["at"], $0["outcome"]) }
+        }
+    }
+
+    func dispatchOneChannel() async throws -> [ResultRow] {
+        let n = scale.pacedMessages
+        try await submitAll(lines(count: n, channel: "paced", offset: 50_000_000, notBefore: nil))
+        try await waitUntilDrained(channels: ["paced"], timeout: Double(n) / 1000 * 3 + 30)
+        let starts = try attempts(channels: ["paced"]).map(\.at)
+        let seconds = Double(starts.last! - starts.first!) / 1000
+        let rate = Double(starts.count - 1) / seconds
+        var worst = 0
+        var lo = 0
+        for hi in starts.indices {
+            while starts[hi] - starts[lo] >= 1000 { lo += 1 }
+            worst = max(worst, hi - lo + 1)
+        }
+        let within = abs(rate - 1000) / 1000
+        return [ResultRow(
+            figure: "dispatch, one channel at 1,000 mps", value: "\(fmt(rate, 1)) mps over \(starts.count) sends; busiest 1 s window \(worst)",
+            target: "1,000 +- 2 %, no window over 1,000", ceiling: "sandbox unlimited", pass: within <= 0.02 && worst <= 1000)]
+    }
+
+    func dispatchAggregate() async throws -> [ResultRow] {
+        let per = scale.aggregatePerChannel
+        var all: [String] = []
+        for (c, name) in Self.channels.enumerated() { all += lines(count: per, channel: name, offset: 60_000_000 + c * 1_000_000, notBefore: nil) }
+        // Interleave the channels so all start together.
+        var interleaved: [String] = []
+        for i in 0..<per { for c in 0..<Self.channels.count { interleaved.append(all[c * per + i]) } }
+        let rssBefore = daemonRSS()
+        try await submitAll(interleaved)
+        try await waitUntilDrained(channels: Set(Self.channels), timeout: 300)
+        let rssAfter = daemonRSS()
+        let recorded = try attempts(channels: Self.channels)
+        let accepted = recorded.filter { $0.outcome == "accepted" }.count
+        let seconds = Double(recorded.last!.at - recorded.first!.at) / 1000
+        let rate = Double(recorded.count) / seconds
+        let raw = try await rawHTTP(count: min(per * Self.channels.count, 20_000), concurrency: 64)
+        return [
+            ResultRow(figure: "dispatch, aggregate of 10 unlimited channels", value: "\(fmt(rate)) sends/s; \(accepted)/\(per * Self.channels.count) attempts recorded",
+                target: ">= 5,000 sends/s, ratio >= 0.6", ceiling: "raw HTTP load, same sandbox and bodies, keep-alive: \(fmt(raw)) req/s (ratio \(fmt(rate / raw, 2)))",
+                pass: rate >= 5_000 && rate / raw >= 0.6 && accepted == per * Self.channels.count),
+            ResultRow(figure: "daemon RSS around the aggregate run", value: "\(fmt(rssBefore, 1)) MiB before, \(fmt(rssAfter, 1)) MiB after", target: "-", ceiling: "-", pass: nil),
+        ]
+    }
+
+    /// The ceiling: the same Cloud bodies posted straight at the sandbox, keep-alive, `concurrency` at a time.
+    func rawHTTP(count: Int, concurrency: Int) async throws -> Double {
+        let next = Counter()
+        let url = "http://127.0.0.1:\(sandboxPort)/messages"
+        let start = Date()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    while let i = next.take(below: count) {
+                        let body = #"{"messaging_product":"whatsapp","recipient_type":"individual","to":"+49153\#(String(format: "%08d", i))","biz_opaque_callback_data":"wao:bench:\#(i)","text":{"body":"Your order \#(i) has shipped"},"type":"text"}"#
+                        let (status, _) = try await self.request(.POST, url, body: Array(body.utf8), headers: [("D360-API-KEY", "raw"), ("Content-Type", "application/json")])
+                        guard status == 200 else { throw BenchError("sandbox answered \(status)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        return Double(count) / Date().timeIntervalSince(start)
+    }
+
+    func memoryWithMillionQueued() async throws -> [ResultRow] {
+        await stopDaemon()
+        let n = scale.queuedRows
+        let db = try DatabaseQueue(path: databasePath)
+        let future: Int64 = 4_070_908_800_000
+        try await db.write { db in
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+                INSERT INTO messages (channel, recipient, type, payload, priority, state, created_at, updated_at, due_at)
+                SELECT 'idle', '+49152' || printf('%08d', i), 'text', '{"text":{"body":"queued ' || i || '"},"type":"text"}',
+                       2, 'queued', ?, ?, ? FROM n
+                """, arguments: [n, Int64(Date().timeIntervalSince1970 * 1000), Int64(Date().timeIntervalSince1970 * 1000), future])
+        }
+        try db.close()
+        let ready = try await startDaemon()
+        let rssReady = daemonRSS()
+        let (_, body) = try await socket(.GET, "/v1/channels")
+        let queued = (try JSONDecoder().decode(ChannelsDocument.self, from: Data(body))).channels.reduce(0) { $0 + $1.queued }
+        // A burst of work on top: one channel sending while a million wait.
+        try await submitAll(lines(count: 2_000, channel: "bulk0", offset: 70_000_000, notBefore: nil))
+        try await waitUntilDrained(channels: ["bulk0"], timeout: 60)
+        let rssBusy = daemonRSS()
+        let rss = max(rssReady, rssBusy)
+        return [ResultRow(
+            figure: "daemon with \(queued) queued", value: "RSS \(fmt(rssReady, 1)) MiB ready, \(fmt(rssBusy, 1)) MiB while sending; ready in \(fmt(ready * 1000)) ms",
+            target: "RSS <= 100 MB, ready <= 1 s", ceiling: "-", pass: rss <= 100 && ready <= 1)]
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+
+/// `wa-outbox-bench`: runs every benchmark against the real binaries (sandbox and daemon in
+/// their own processes) and prints one table. Each figure is measured beside its ceiling in
+/// the same run, because this machine is shared and absolute times drift.
+@main
+struct BenchMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "wa-outbox-bench", abstract: "Benchmarks of wa-outbox.")
+
+    @Option(help: "The wa-outbox binary to measure.")
+    var binary: String = ".build/release/wa-outbox"
+
+    @Flag(help: "A short run (under a minute): smaller counts, shorter durations.")
+    var quick = false
+
+    @Option(help: "Also write the table as Markdown to this file.")
+    var markdown: String?
+
+    func run() async throws {
+        let scale = quick ? Scale.quick : Scale.full
+        let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path, scale: scale)
+        var rows: [ResultRow] = []
+        do {
+            rows += try await bench.submissions()
+            rows += try await bench.dispatchOneChannel()
+            rows += try await bench.dispatchAggregate()
+            rows += try await bench.memoryWithMillionQueued()
+        } catch {
+            await bench.stop()
+            throw error
+        }
+        await bench.stop()
+        let table = ResultRow.render(rows, title: "wa-outbox benchmarks, \(quick ? "quick" : "full") run, \(ISO8601DateFormatter().string(from: Date()))")
+        print(table)
+        if let markdown { try ResultRow.markdown(rows).write(toFile: markdown, atomically: true, encoding: .utf8) }
+    }
+}
+
+/// How big each benchmark is.
+struct Scale {
+    var batchedMessages: Int
+    var singleSeconds: Double
+    var pacedMessages: Int
+    var aggregatePerChannel: Int
+    var queuedRows: Int
+
+    static let full = Scale(batchedMessages: 200_000, singleSeconds: 8, pacedMessages: 10_000, aggregatePerChannel: 5_000, queuedRows: 1_000_000)
+    static let quick = Scale(batchedMessages: 40_000, singleSeconds: 3, pacedMessages: 3_000, aggregatePerChannel: 1_000, queuedRows: 200_000)
+}
+
+/// One line of the results table.
+struct ResultRow {
+    var figure: String
+    var value: String
+    var target: String
+    var ceiling: String
+    var pass: Bool?
+
+    static func render(_ rows: [ResultRow], title: String) -> String {
+        let header = ["figure", "measured", "target", "beside its ceiling", "ok"]
+        let cells = rows.map { [$0.figure, $0.value, $0.target, $0.ceiling, $0.pass.map { $0 ? "yes" : "NO" } ?? "-"] }
+        let widths = header.indices.map { i in ([header] + cells).map { $0[i].count }.max()! }
+        func line(_ r: [String]) -> String { r.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") }
+        return ([title, line(header), line(widths.map { String(repeating: "-", count: $0) })] + cells.map(line)).joined(separator: "\n")
+    }
+
+    static func markdown(_ rows: [ResultRow]) -> String {
+        var out = "| figure | measured | target | beside its ceiling | ok |\n|---|---|---|---|---|\n"
+        for r in rows { out += "| \(r.figure) | \(r.value) | \(r.target) | \(r.ceiling) | \(r.pass.map { $0 ? "yes" : "**no**" } ?? "-") |\n" }
+        return out
+    }
+}
