@@ -42,7 +42,7 @@ final class AttemptRecorder: Sendable {
                 return (s.pending, s.closed)
             }
             if batch.isEmpty {
-                if closed { return }
+                if closed || Task.isCancelled { return }
                 await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
                 continue
             }
@@ -51,7 +51,7 @@ final class AttemptRecorder: Sendable {
             } catch {
                 logger.error("cannot write attempts to the audit trail; will retry", metadata: ["error": "\(error)", "attempts": "\(batch.count)"])
                 state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }
-                if closed, Task.isCancelled { return }
+                if Task.isCancelled { return }
                 try? await clock.sleep(until: clock.now() + 500 * Nanos.perMillisecond)
             }
         }

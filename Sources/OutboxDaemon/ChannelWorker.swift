@@ -26,7 +26,7 @@ struct ChannelWorker: Sendable {
     func run() async {
         var limiter = RateLimiter(limit: config.messagesPerSecond)
         await withDiscardingTaskGroup { sends in
-            while !stopping.isSet {
+            while !stopping.isSet, !Task.isCancelled {
                 do {
                     try await step(&limiter, sends: &sends)
                 } catch {
@@ -114,7 +114,7 @@ struct ChannelWorker: Sendable {
     /// Lets in-flight requests finish, for at most the drain timeout.
     private func drain() async {
         let deadline = clock.now() + drainTimeoutMillis * Nanos.perMillisecond
-        while runtime.inFlight > 0, clock.now() < deadline {
+        while runtime.inFlight > 0, clock.now() < deadline, !Task.isCancelled {
             await runtime.doorbell.wait(until: deadline, clock: clock)
         }
     }

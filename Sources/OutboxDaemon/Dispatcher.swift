@@ -55,7 +55,7 @@ final class Dispatcher: Service, Sendable {
 
     /// Settles unknown outcomes whose wait ran out, per `[retry] unknown_outcome`.
     private func sweepSettlements() async {
-        while !stopping.isSet {
+        while !stopping.isSet, !Task.isCancelled {
             do {
                 let n = try await store.settleOverdue(nowMillis: clock.nowMillis(), action: config.retry.unknownOutcome, maxAttempts: config.retry.maxAttempts)
                 if n > 0 {

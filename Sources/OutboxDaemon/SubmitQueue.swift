@@ -57,6 +57,7 @@ final class SubmitQueue: Service, Sendable {
                     return Array(s.pending.prefix(take))
                 }
                 if batch.isEmpty {
+                    if Task.isCancelled { state.withLock { $0.closed = true } }
                     if state.withLock({ $0.closed && $0.pending.isEmpty }) { return }
                     await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
                     continue
