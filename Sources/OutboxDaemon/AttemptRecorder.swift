@@ -43,7 +43,7 @@ final class AttemptRecorder: Sendable {
             }
             if batch.isEmpty {
                 if closed || Task.isCancelled { return }
-                await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                await doorbell.wait()
                 continue
             }
             do {

@@ -45,8 +45,10 @@ public final class Daemon: Sendable {
         for seed in try await store.attemptCounts(sinceMillis: now - 3_600_000) {
             runtimes.first { $0.name == seed.channel }?.seed(outcome: seed.outcome, atMillis: seed.at)
         }
+        // Channels usually share one host (waba-v2.360dialog.io): the pool holds a connection
+        // for every request that may be in flight, so no request waits for a connection.
         let transport = transport ?? HTTPTransport(
-            maxConnectionsPerHost: config.channels.map { $0.maxInFlight ?? config.sender.maxInFlight }.max() ?? 64,
+            maxConnectionsPerHost: min(4096, config.channels.reduce(0) { $0 + ($1.maxInFlight ?? config.sender.maxInFlight) }),
             connectTimeoutMillis: config.sender.connectTimeoutMillis, clock: clock)
         return Daemon(config: config, store: store, runtimes: runtimes, transport: transport, clock: clock, logger: logger, lock: lock)
     }

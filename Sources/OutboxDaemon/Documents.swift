@@ -14,7 +14,7 @@ enum Documents {
             dueAt: m.state == .queued || m.awaitingSettlement ? RFC3339.format(millis: m.dueMillis) : nil,
             attemptCount: m.attemptCount, awaitingSettlement: m.awaitingSettlement,
             attempts: attempts, events: events,
-            message: m.payload.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
+            message: m.payload.flatMap { try? JSONParser.parse($0.utf8) })
     }
 
     static func message(_ t: MessageTimeline) -> MessageDocument {

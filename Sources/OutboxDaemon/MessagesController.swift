@@ -52,7 +52,11 @@ struct MessagesController: Sendable {
     private func commit(_ submissions: [Submission]) async throws -> [SubmitResult] {
         do {
             let results = try await submitQueue.submit(submissions)
-            for channel in Set(submissions.map(\.channel)) { runtimes[channel]?.doorbell.ring() }
+            // Wake the channels that got work due now; scheduled messages wake them when due.
+            let now = clock.nowMillis()
+            for channel in Set(submissions.filter { ($0.notBeforeMillis ?? 0) <= now }.map(\.channel)) {
+                runtimes[channel]?.doorbell.ring()
+            }
             return results
         } catch let e as StoreError {
             throw APIErrorBody(.unavailable, "nothing was stored: \(e)")
@@ -186,16 +190,9 @@ struct MessagesController: Sendable {
             throw APIErrorBody(.invalidJSON, "the body is not valid UTF-8")
         }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try JSONParser.parse(bytes)
         } catch {
-            throw APIErrorBody(.invalidJSON, "malformed JSON: \(Self.describe(error))")
+            throw APIErrorBody(.invalidJSON, "malformed JSON: \(error)")
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let ctx) = error {
-            return (ctx.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String ?? ctx.debugDescription
-        }
-        return "\(error)"
     }
 }

@@ -59,7 +59,7 @@ final class SubmitQueue: Service, Sendable {
                 if batch.isEmpty {
                     if Task.isCancelled { state.withLock { $0.closed = true } }
                     if state.withLock({ $0.closed && $0.pending.isEmpty }) { return }
-                    await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                    await doorbell.wait()
                     continue
                 }
                 await commit(batch)

@@ -101,40 +101,40 @@ extension OutboxStore {
         let h = m.history.adding(outcome)
         switch decision {
         case .sent(let wamid):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'sent', wamid = ?, sent_at = ?, updated_at = ?, attempts = ?, rate_limited = ?,
                        awaiting_settlement = 0, last_error = NULL
                 WHERE id = ? AND state = 'sending'
-                """, arguments: [wamid, nowMillis, nowMillis, h.counted, h.rateLimited, m.id])
+                """).execute(arguments: [wamid, nowMillis, nowMillis, h.counted, h.rateLimited, m.id])
         case .fail(let reason):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'failed', last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
-                """, arguments: [reason, nowMillis, h.counted, h.rateLimited, m.id])
+                """).execute(arguments: [reason, nowMillis, h.counted, h.rateLimited, m.id])
         case .retry(let due):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'queued', due_at = ?, last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
-                """, arguments: [due, failure?.summary, nowMillis, h.counted, h.rateLimited, m.id])
+                """).execute(arguments: [due, failure?.summary, nowMillis, h.counted, h.rateLimited, m.id])
         case .awaitSettlement(let until):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE messages SET awaiting_settlement = 1, due_at = ?, last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?
                 WHERE id = ? AND state = 'sending'
-                """, arguments: [until, failure?.summary, nowMillis, h.counted, h.rateLimited, m.id])
+                """).execute(arguments: [until, failure?.summary, nowMillis, h.counted, h.rateLimited, m.id])
         case .pauseChannel(let reason, let until):
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'queued', due_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'
-                """, arguments: [nowMillis, reason, nowMillis, m.id])
+                """).execute(arguments: [nowMillis, reason, nowMillis, m.id])
             try setPause(db, channel: m.channel, reason: reason, untilMillis: until, nowMillis: nowMillis)
         }
     }
 
     /// Ends a message without a request: expired, or failed by a local rule.
     static func finish(_ db: Database, id: Int64, state: MessageState, reason: String, nowMillis: Int64) throws {
-        try db.execute(sql: "UPDATE messages SET state = ?, last_error = ?, updated_at = ?, awaiting_settlement = 0 WHERE id = ?",
-                       arguments: [state.rawValue, reason, nowMillis, id])
-        try db.execute(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)",
-                       arguments: [id, nowMillis, state.rawValue, reason])
+        try db.cachedStatement(sql: "UPDATE messages SET state = ?, last_error = ?, updated_at = ?, awaiting_settlement = 0 WHERE id = ?")
+            .execute(arguments: [state.rawValue, reason, nowMillis, id])
+        try db.cachedStatement(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [id, nowMillis, state.rawValue, reason])
     }
 
     /// At start-up: every message left in `sending` by a process that stopped mid-request.

@@ -24,7 +24,7 @@ public enum RequestBody {
     /// `language.policy = deterministic`, `preview_url` sits at the top level, and Cloud-only
     /// fields (`context`, `biz_opaque_callback_data`) are dropped.
     public static func onPremise(payload: String, to recipient: String) throws -> String {
-        guard case .object(var message) = try JSONDecoder().decode(JSONValue.self, from: Data(payload.utf8)) else {
+        guard case .object(var message) = try JSONParser.parse(payload.utf8) else {
             throw CocoaError(.coderInvalidValue)
         }
         message["to"] = .string(Recipient(normalized: recipient).waID)

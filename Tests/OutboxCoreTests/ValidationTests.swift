@@ -141,3 +141,30 @@ struct TextFormatTests {
         #expect(c.sum(lastSeconds: 10, nowMillis: 40_000) == 0)
     }
 }
+
+@Suite("JSON parser")
+struct JSONParserTests {
+    @Test("parses what JSONDecoder parses, to the same value")
+    func sameAsFoundation() throws {
+        let docs = [
+            #"{"a":[1,-2,3.5,1e3,true,false,null],"b":{"c":"x\"y\\z\/\u00e9\ud83d\ude00\n"},"d":""}"#,
+            #"  [ ]  "#, #"{}"#, #"0"#, #"-0.5"#, #""plain""#, #"9223372036854775807"#,
+        ]
+        for d in docs {
+            #expect(try JSONParser.parse(Array(d.utf8)).canonicalText == json(d).canonicalText, "\(d)")
+        }
+    }
+
+    @Test("refuses what is not JSON, saying where", arguments: [
+        #"{"a":1,}"#, #"[1 2]"#, #"{"a" 1}"#, #"01"#, #"1."#, #""\x""#, #""\ud800""#, "\"a\u{01}b\"", #"{"a":1} x"#, #"tru"#, "",
+    ])
+    func refuses(doc: String) {
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(doc.utf8)) }
+    }
+
+    @Test("deep nesting is refused, not a stack overflow")
+    func deep() {
+        let doc = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(doc.utf8)) }
+    }
+}
