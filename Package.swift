@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "OutboxCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
