@@ -27,6 +27,7 @@ let package = Package(
             exclude: ["README.md"],
             resources: [
                 .embedInCode("0001_init.sql"),
+                .embedInCode("0002_webhooks.sql"),
             ]
         ),
         // The only door to SQLite.
@@ -105,6 +106,7 @@ let package = Package(
                 "OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/TestSupport"
         ),

@@ -3,5 +3,6 @@ public enum Migrations {
     /// File name (without `.sql`) and SQL text of every migration, oldest first.
     public static let all: [(name: String, sql: String)] = [
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
+        ("0002_webhooks", String(decoding: PackageResources._002_webhooks_sql, as: UTF8.self)),
     ]
 }

@@ -9,11 +9,13 @@ public enum APIErrorCode: String, Codable, Sendable {
     case windowClosed = "window_closed"
     case expired
     case unavailable
+    case unauthorized
     case internalError = "internal_error"
 
     public var httpStatus: Int {
         switch self {
         case .invalidJSON, .invalidField, .unknownChannel: 400
+        case .unauthorized: 401
         case .notFound: 404
         case .conflict: 409
         case .bodyTooLarge: 413

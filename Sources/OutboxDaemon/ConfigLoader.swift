@@ -80,8 +80,23 @@ public enum ConfigLoader {
         }
 
         let webhook = try top.table("webhook")
-        try webhook.allow(["listen"])
-        config.webhookListen = try webhook.string("listen")
+        try webhook.allow(["listen", "basic_auth_file", "secret_header", "secret_file", "max_body_bytes"])
+        config.webhook.listen = try webhook.string("listen")
+        if let listen = config.webhook.listen, HostPort(listen) == nil {
+            throw .invalid(key: "webhook.listen", reason: "'\(listen)' is not HOST:PORT, e.g. \"127.0.0.1:8088\"")
+        }
+        if let file = try webhook.string("basic_auth_file") {
+            let value = try secretFile(webhook, "basic_auth_file", path: resolve(file))
+            guard value.contains(":") else { throw webhook.error("basic_auth_file", "must hold user:password on one line") }
+            config.webhook.basicAuth = Secret(value)
+        }
+        switch (try webhook.string("secret_header"), try webhook.string("secret_file")) {
+        case (nil, nil): break
+        case (let name?, let file?): config.webhook.secretHeader = (name, Secret(try secretFile(webhook, "secret_file", path: resolve(file))))
+        case (nil, _?): throw webhook.error("secret_header", "is required with secret_file (the header's name)")
+        case (_?, nil): throw webhook.error("secret_file", "is required with secret_header (a file holding the header's value)")
+        }
+        config.webhook.maxBodyBytes = try webhook.int("max_body_bytes", min: 1024) ?? config.webhook.maxBodyBytes
         return config
     }
 
@@ -121,19 +136,23 @@ public enum ConfigLoader {
             }
             return Secret(value)
         case (let file?, nil):
-            let path = resolve(file)
-            var st = stat()
-            guard stat(path, &st) == 0 else { throw t.error("api_key_file", "cannot read \(path): \(String(cString: strerror(errno)))") }
-            if st.st_mode & 0o077 != 0 {
-                throw t.error("api_key_file", "\(path) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
-            }
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw t.error("api_key_file", "cannot read \(path)")
-            }
-            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty, !value.contains("\n") else { throw t.error("api_key_file", "\(path) must hold the key alone on one line") }
-            return Secret(value)
+            return Secret(try secretFile(t, "api_key_file", path: resolve(file)))
         }
+    }
+
+    /// A secret from a file that only its owner may read (refused otherwise, as ssh does).
+    static func secretFile(_ t: Table, _ key: String, path: String) throws(ConfigError) -> String {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw t.error(key, "cannot read \(path): \(String(cString: strerror(errno)))") }
+        if st.st_mode & 0o077 != 0 {
+            throw t.error(key, "\(path) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw t.error(key, "cannot read \(path)")
+        }
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !value.isEmpty, !value.contains("\n") else { throw t.error(key, "\(path) must hold the secret alone on one line") }
+        return value
     }
 }
 

@@ -18,6 +18,10 @@ public final class Daemon: Sendable {
     let services: [any Service]
     let logger: Logger
     private let ready = ReadySignal()
+    private let webhookPort = Box<Int?>(nil)
+
+    /// The webhook receiver's port once it listens (useful with port 0), else nil.
+    public var webhookListeningPort: Int? { webhookPort.value }
     private let lock: DatabaseLock
 
     /// Opens the database (creating and migrating it), settles what a previous run left
@@ -60,15 +64,24 @@ public final class Daemon: Sendable {
         self.runtimes = runtimes
         self.logger = logger
         self.lock = lock
-        let submitQueue = SubmitQueue(store: store, clock: clock)
+        let submitQueue = SubmitQueue(clock: clock) { try await store.submit($0, nowMillis: $1) }
+        let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
+        let processor = InboxProcessor(store: store, runtimes: runtimes, clock: clock, logger: logger)
         let dispatcher = Dispatcher(runtimes: runtimes, store: store, transport: transport, config: config, clock: clock, logger: logger)
         let socketAPI = SocketAPI.application(
-            config: config, store: store, submitQueue: submitQueue, runtimes: runtimes, clock: clock, logger: logger,
+            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), runtimes: runtimes, clock: clock, logger: logger,
             onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
             })
-        var services: [any Service] = [submitQueue, dispatcher, socketAPI]
+        // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
+        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, socketAPI]
+        if let listen = config.webhook.listen.flatMap(HostPort.init) {
+            let controller = WebhookController(inbox: inboxQueue, processor: processor, settings: config.webhook, channels: Set(config.channels.map(\.name)))
+            services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger) { [webhookPort] port in
+                webhookPort.value = port
+            })
+        }
         if let http = transport as? HTTPTransport { services.insert(TransportShutdown(transport: http), at: 0) }
         self.services = services
     }
@@ -134,5 +147,15 @@ final class ReadySignal: Sendable {
             }
             if let now { c.resume(returning: now) }
         }
+    }
+}
+
+/// A value shared between tasks, behind a lock.
+final class Box<T: Sendable>: Sendable {
+    private let storage: Mutex<T>
+    init(_ value: T) { storage = Mutex(value) }
+    var value: T {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
     }
 }

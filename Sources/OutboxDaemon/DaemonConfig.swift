@@ -14,8 +14,8 @@ public struct DaemonConfig: Sendable {
     public var submission = SubmissionLimits()
     public var sender = SenderSettings()
     public var retry = RetryPolicy()
-    /// Where 360dialog's webhooks arrive (`host:port`); nil when not configured.
-    public var webhookListen: String?
+    /// The webhook receiver: where 360dialog's webhooks arrive and how they authenticate.
+    public var webhook = WebhookSettings()
     public var channels: [ChannelConfig]
 
     public init(databasePath: String, socketPath: String, channels: [ChannelConfig]) {
@@ -74,4 +74,17 @@ public struct ChannelConfig: Sendable {
 
     /// The full URL of the send endpoint.
     public var messagesURL: String { baseURL + api.messagesPath }
+}
+
+/// The webhook receiver's settings.
+public struct WebhookSettings: Sendable {
+    /// `host:port` to listen on; nil: no receiver (payloads may still come over the socket).
+    public var listen: String?
+    /// `user:password` that requests must send as Basic auth, when set.
+    public var basicAuth: Secret?
+    /// A header every request must carry with this exact value, when set.
+    public var secretHeader: (name: String, value: Secret)?
+    /// Largest payload accepted (360dialog's can reach 3 MB).
+    public var maxBodyBytes = 4 << 20
+    public init() {}
 }

@@ -7,10 +7,10 @@ import ServiceLifecycle
 /// The socket API: HTTP/1.1 and JSON over the daemon's Unix socket.
 enum SocketAPI {
     static func application(
-        config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, runtimes: [ChannelRuntime],
+        config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), runtimes: [ChannelRuntime],
         clock: any OutboxClock, logger: Logger, onListening: @escaping @Sendable () -> Void
     ) -> any Service {
-        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, runtimes: runtimes, clock: clock)
+        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, runtimes: runtimes, clock: clock)
         return Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
@@ -18,8 +18,8 @@ enum SocketAPI {
             logger: logger)
     }
 
-    static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, runtimes: [ChannelRuntime],
-                            clock: any OutboxClock) -> Router<BasicRequestContext> {
+    static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
+                            runtimes: [ChannelRuntime], clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         let v1 = router.group("v1")
         MessagesController(
@@ -28,6 +28,15 @@ enum SocketAPI {
             limits: config.submission, clock: clock
         ).addRoutes(to: v1)
         ChannelsController(store: store, runtimes: runtimes, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
+        // Webhook payloads relayed by a deployment whose public endpoint lives elsewhere.
+        let names = Set(config.channels.map(\.name))
+        v1.post("inbound") { request, _ -> Response in
+            let channel = request.uri.queryParameters.get("channel").map { String($0) }
+            if let channel, !names.contains(channel) {
+                return JSONResponse.error(.unknownChannel, "no channel named '\(channel)' is configured", field: "channel")
+            }
+            return await storeWebhookPayload(request, channel: channel, source: "socket", inbox: inbox.0, processor: inbox.1, limit: config.webhook.maxBodyBytes)
+        }
         return router
     }
 }

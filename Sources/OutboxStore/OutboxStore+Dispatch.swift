@@ -133,7 +133,7 @@ extension OutboxStore {
     static func finish(_ db: Database, id: Int64, state: MessageState, reason: String, nowMillis: Int64) throws {
         try db.cachedStatement(sql: "UPDATE messages SET state = ?, last_error = ?, updated_at = ?, awaiting_settlement = 0 WHERE id = ?")
             .execute(arguments: [state.rawValue, reason, nowMillis, id])
-        try db.cachedStatement(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id, nowMillis, state.rawValue, reason])
     }
 

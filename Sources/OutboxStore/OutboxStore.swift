@@ -96,9 +96,7 @@ public final class OutboxStore: Sendable {
 
     /// The message id inside a `biz_opaque_callback_data` of this database, or nil.
     public func messageID(fromCallbackData text: String) -> Int64? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 3, parts[0] == "wao", parts[1] == instanceID else { return nil }
-        return Int64(parts[2])
+        Self.messageID(fromCallbackData: text, instanceID: instanceID)
     }
 }
 

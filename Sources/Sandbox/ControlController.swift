@@ -1,7 +1,9 @@
 import Hummingbird
 
 /// The sandbox's own JSON endpoints under `/sandbox`: what it received, its counters, its
-/// faults, and reset. Used by the demo script and by tests that talk HTTP only.
+/// faults, reset, the webhook deliveries and simulated user messages
+/// (`ControlController+Webhooks.swift`). Used by the demo script and by tests that talk HTTP
+/// only.
 struct ControlController: Sendable {
     let state: SandboxState
 
@@ -16,6 +18,8 @@ struct ControlController: Sendable {
         group.get("faults", use: faults)
         group.put("faults", use: setFaults)
         group.post("reset", use: reset)
+        group.get("webhooks", use: webhooks)
+        group.post("inbound", use: inbound)
     }
 
     /// `GET /sandbox/received[?to=+49…]`: accepted messages, oldest first.
@@ -41,7 +45,8 @@ struct ControlController: Sendable {
         return faults
     }
 
-    /// `POST /sandbox/reset`: forgets the traffic; answers the (zeroed) counters.
+    /// `POST /sandbox/reset`: forgets the traffic and webhook deliveries; answers the
+    /// (zeroed) counters.
     @Sendable func reset(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
         state.reset()
         return state.stats()

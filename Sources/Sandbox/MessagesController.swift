@@ -22,6 +22,9 @@ struct MessagesController: Sendable {
             // Only a valid body is ever accepted; the fallback keeps the answer well-formed.
             let valid = (try? message.get()) ?? ValidMessage(to: "", waID: "", type: "")
             let id = state.messageID(serial: serial, api: api)
+            if let plan = verdict.webhook {
+                state.schedule(plan, messageID: id, message: valid, api: api)
+            }
             return .json(status: 200, body: ResponseRenderer.success(api: api, input: valid.to, waID: valid.waID, messageID: id))
         case .apiError(let status, let code, let details, let retryAfter):
             let traceID = "ASbx" + String(verdict.requestNumber, radix: 36)

@@ -1,9 +1,10 @@
-/// The failures the sandbox injects into `/messages` answers.
+/// The failures the sandbox injects into `/messages` answers and into its webhooks.
 ///
 /// Rates are probabilities in 0...1, drawn per valid request from the seeded generator in
 /// the order drop, server error, too many requests, slow. Recipient faults come first and
-/// replace the random ones for their recipient. The JSON form uses snake_case keys and every
-/// key is optional (missing means 0 or empty).
+/// replace the random ones for their recipient. Webhook duplicates are drawn from a second
+/// seeded generator, so they do not shift the answers' faults. The JSON form uses snake_case
+/// keys and every key is optional (missing means 0, false or empty).
 public struct SandboxFaults: Sendable, Codable, Equatable {
     /// Answer HTTP 500 with 360dialog's `meta` error body.
     public var serverErrorRate: Double
@@ -17,6 +18,11 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
     public var dropRate: Double
     /// Chosen answers for chosen recipients.
     public var recipients: [RecipientFault]
+    /// Probability that a webhook event is POSTed twice (the copy right after the first,
+    /// each with its own retries), as Meta's at-least-once delivery does.
+    public var webhookDuplicateRate: Double
+    /// Send `read` before `delivered`, as integrators see when webhooks overtake each other.
+    public var webhookReorder: Bool
 
     public init(
         serverErrorRate: Double = 0,
@@ -24,7 +30,9 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         slowRate: Double = 0,
         slowMillis: Int = 0,
         dropRate: Double = 0,
-        recipients: [RecipientFault] = []
+        recipients: [RecipientFault] = [],
+        webhookDuplicateRate: Double = 0,
+        webhookReorder: Bool = false
     ) {
         self.serverErrorRate = serverErrorRate
         self.tooManyRequestsRate = tooManyRequestsRate
@@ -32,6 +40,8 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         self.slowMillis = slowMillis
         self.dropRate = dropRate
         self.recipients = recipients
+        self.webhookDuplicateRate = webhookDuplicateRate
+        self.webhookReorder = webhookReorder
     }
 
     /// The JSON form uses snake_case keys, like the rest of the control API.
@@ -42,6 +52,8 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         case slowMillis = "slow_millis"
         case dropRate = "drop_rate"
         case recipients
+        case webhookDuplicateRate = "webhook_duplicate_rate"
+        case webhookReorder = "webhook_reorder"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -52,5 +64,7 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         self.slowMillis = try c.decodeIfPresent(Int.self, forKey: .slowMillis) ?? 0
         self.dropRate = try c.decodeIfPresent(Double.self, forKey: .dropRate) ?? 0
         self.recipients = try c.decodeIfPresent([RecipientFault].self, forKey: .recipients) ?? []
+        self.webhookDuplicateRate = try c.decodeIfPresent(Double.self, forKey: .webhookDuplicateRate) ?? 0
+        self.webhookReorder = try c.decodeIfPresent(Bool.self, forKey: .webhookReorder) ?? false
     }
 }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// The built-in 360dialog simulator: an HTTP server on loopback that plays the Cloud API
 /// (`POST /messages`) and the On-Premise API (`POST /v1/messages`), with injectable faults
-/// and a throughput limit per key, and records what it accepted.
+/// and a throughput limit per key, records what it accepted, and delivers status and inbound
+/// webhooks to the URL configured per key (`/v1/configs/webhook`).
 ///
 /// Run it as a `Service` (in a `ServiceGroup`) or call `run()` in a task and cancel that task
 /// to stop it. One instance serves one run.
@@ -22,9 +23,13 @@ public final class SandboxServer: Service, Sendable {
         self.logger = logger
     }
 
-    /// Serves until the task is cancelled or the service group shuts down gracefully.
+    /// Serves until the task is cancelled or the service group shuts down gracefully. Webhook
+    /// deliveries run beside the HTTP server and stop with it; pending ones are dropped.
     public func run() async throws {
-        defer { listening.announce(0) }
+        defer {
+            listening.announce(0)
+            state.webhookQueue.finish()
+        }
         let app = Application(
             router: Self.buildRouter(state: state),
             configuration: ApplicationConfiguration(
@@ -40,7 +45,15 @@ public final class SandboxServer: Service, Sendable {
             },
             logger: logger
         )
-        try await app.run()
+        let courier = WebhookCourier(state: state, configuration: configuration, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await courier.run() }
+            group.addTask { try await app.run() }
+            // The HTTP server ends the run (shutdown, cancellation or error); the courier only
+            // ends when cancelled, so whichever child returns first, the other is stopped.
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// The port the server listens on, once it does (useful with port 0); 0 if it stopped

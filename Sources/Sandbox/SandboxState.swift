@@ -2,17 +2,26 @@ import Foundation
 import Synchronization
 
 /// The sandbox's shared state: the ledger of decisions and received messages behind a
-/// `Mutex`, read by tests and the control endpoints, written by every `/messages` request.
+/// `Mutex`, read by tests and the control endpoints, written by every `/messages` request;
+/// plus the webhook queue and the log of webhook deliveries (see `SandboxState+Webhooks.swift`).
 public final class SandboxState: Sendable {
-    private let ledger: Mutex<TrafficLedger>
-    private let format: WamidFormat
-    /// Whether request bodies go into the received log.
+    let ledger: Mutex<TrafficLedger>
+    let format: WamidFormat
+    /// Whether request bodies go into the received log and the delivery log.
     let recordBodies: Bool
+    /// Webhook jobs on their way to `WebhookCourier`.
+    let webhookQueue = WebhookQueue()
+    /// Every webhook POST attempt, oldest first, bounded.
+    let deliveries: Mutex<RingBuffer<WebhookDelivery>>
+    /// Serial of the last simulated inbound message; ids use the upper half of the serial
+    /// space so they never meet an accepted message's id.
+    let inboundSerial = Atomic<UInt64>(0)
 
     init(configuration: SandboxConfiguration, format: WamidFormat = WamidFormat()) {
         self.ledger = Mutex(TrafficLedger(configuration: configuration))
         self.format = format
         self.recordBodies = configuration.recordBodies
+        self.deliveries = Mutex(RingBuffer(capacity: configuration.maxRecordedDeliveries))
     }
 
     /// Decides one `/messages` request. The clock is read under the lock so the windows see
@@ -20,6 +29,11 @@ public final class SandboxState: Sendable {
     func handle(_ attempt: MessageAttempt) -> SandboxVerdict {
         let wallMillis = Int64(Date().timeIntervalSince1970 * 1000)
         return ledger.withLock { $0.handle(attempt, now: .now, wallMillis: wallMillis) }
+    }
+
+    /// Whether `key` may call the API (see `TrafficLedger.accepts(key:)`).
+    func accepts(key: String?) -> Bool {
+        ledger.withLock { $0.accepts(key: key) }
     }
 
     /// The id answered for the accepted message `serial`.
@@ -60,10 +74,12 @@ public final class SandboxState: Sendable {
         ledger.withLock { $0.setFaults(faults) }
     }
 
-    /// Forgets recorded traffic and counters, re-arms recipient faults and reseeds the fault
-    /// generator. Faults stay as set.
+    /// Forgets recorded traffic, counters and webhook deliveries, re-arms recipient faults
+    /// and reseeds the fault generators. Faults and webhook configs stay as set; webhooks
+    /// already queued are still sent.
     public func reset() {
         ledger.withLock { $0.reset() }
+        deliveries.withLock { $0.removeAll() }
     }
 
     /// The most requests with `key` (the full key) in any one-second window, whatever their

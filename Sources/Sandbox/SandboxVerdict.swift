@@ -1,5 +1,6 @@
 /// What the sandbox decided for one `/messages` request: the answer and how long to wait
-/// before giving it. Decided under the state's lock, carried out by `MessagesController`.
+/// before giving it, and the webhooks that follow. Decided under the state's lock, carried out
+/// by `MessagesController`.
 struct SandboxVerdict: Sendable, Equatable {
     /// The answer to give.
     enum Outcome: Sendable, Equatable {
@@ -18,4 +19,6 @@ struct SandboxVerdict: Sendable, Equatable {
     var delayMillis: Int = 0
     /// The request's sequence number since start; names the `fbtrace_id` of errors.
     var requestNumber: Int = 0
+    /// The status webhooks to send for an accepted message; nil when its key has no webhook.
+    var webhook: WebhookPlan?
 }

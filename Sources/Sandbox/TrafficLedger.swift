@@ -1,5 +1,6 @@
 /// The sandbox's decisions and records: checks the key, applies recipient faults, random
-/// faults and the per-key throughput limit, and logs what it accepted.
+/// faults and the per-key throughput limit, logs what it accepted, and plans the status
+/// webhooks of accepted messages (see `TrafficLedger+Webhooks.swift`).
 ///
 /// A pure state machine: time comes in as `now`, randomness from the seeded generator, and
 /// the result is a `SandboxVerdict` that the controller carries out. `SandboxState` keeps it
@@ -24,6 +25,12 @@ struct TrafficLedger: Sendable {
     private(set) var traffic: [String: KeyTraffic] = [:]
     /// Serial of the last accepted message. Never reset, so ids stay unique for the process.
     private var serial: UInt64 = 0
+    /// Pause before each status webhook, in milliseconds.
+    let statusDelayMillis: Int
+    /// Webhook config per full key; empty keeps the send path free of webhook work.
+    var webhooks: [String: SandboxWebhook]
+    /// Draws the webhook duplicates, apart from `random` so they do not shift the answers.
+    var webhookRandom: SplitMix64
 
     init(configuration: SandboxConfiguration) {
         self.keys = configuration.keys
@@ -32,12 +39,21 @@ struct TrafficLedger: Sendable {
         self.faultBook = RecipientFaultBook(configuration.faults.recipients)
         self.random = SplitMix64(seed: configuration.seed)
         self.records = RingBuffer(capacity: configuration.maxRecorded)
+        self.statusDelayMillis = max(0, configuration.statusDelayMillis)
+        self.webhooks = configuration.keys.compactMapValues(\.webhook)
+        self.webhookRandom = SplitMix64(seed: Self.webhookSeed(configuration.seed))
+    }
+
+    /// Whether `key` may call the API: non-empty, and one of the keys when keys are set.
+    func accepts(key: String?) -> Bool {
+        guard let key, !key.isEmpty else { return false }
+        return keys.isEmpty || keys[key] != nil
     }
 
     mutating func handle(_ attempt: MessageAttempt, now: ContinuousClock.Instant, wallMillis: Int64) -> SandboxVerdict {
         requests += 1
         let number = requests
-        guard let key = attempt.key, !key.isEmpty, keys.isEmpty || keys[key] != nil else {
+        guard accepts(key: attempt.key), let key = attempt.key else {
             return SandboxVerdict(outcome: .gatewayError(status: 401, message: "Invalid api_key"), requestNumber: number)
         }
         traffic[key, default: KeyTraffic()].all.record(now)
@@ -51,6 +67,10 @@ struct TrafficLedger: Sendable {
             message = valid
         }
         if !faultBook.isEmpty, let fault = faultBook.take(digits: message.waID) {
+            if fault.async {
+                return accept(message, attempt: attempt, key: key, now: now, wallMillis: wallMillis,
+                              delay: max(0, fault.delayMillis ?? 0), number: number, failureCode: fault.code)
+            }
             return SandboxVerdict(outcome: Self.outcome(of: fault, api: attempt.api), delayMillis: max(0, fault.delayMillis ?? 0), requestNumber: number)
         }
         var delay = 0
@@ -73,6 +93,15 @@ struct TrafficLedger: Sendable {
                 status: 400, code: Self.throughputCode(attempt.api), details: "Cloud API message throughput has been reached.", retryAfterSeconds: nil)
             return SandboxVerdict(outcome: outcome, delayMillis: delay, requestNumber: number)
         }
+        return accept(message, attempt: attempt, key: key, now: now, wallMillis: wallMillis, delay: delay, number: number)
+    }
+
+    /// Admits, numbers and logs a message, and plans its status webhooks; `failureCode`
+    /// (an async recipient fault) makes the plan a single `failed`.
+    private mutating func accept(
+        _ message: ValidMessage, attempt: MessageAttempt, key: String, now: ContinuousClock.Instant, wallMillis: Int64,
+        delay: Int, number: Int, failureCode: Int? = nil
+    ) -> SandboxVerdict {
         traffic[key, default: KeyTraffic()].admitted.record(now)
         serial += 1
         accepted += 1
@@ -80,7 +109,11 @@ struct TrafficLedger: Sendable {
             serial: serial, api: attempt.api, keyFingerprint: ReceivedRecord.fingerprint(of: key),
             to: message.to, type: message.type, callbackData: message.callbackData,
             receivedAtMillis: wallMillis, body: attempt.body))
-        return SandboxVerdict(outcome: .accepted(serial: serial), delayMillis: delay, requestNumber: number)
+        var verdict = SandboxVerdict(outcome: .accepted(serial: serial), delayMillis: delay, requestNumber: number)
+        if !webhooks.isEmpty {
+            verdict.webhook = statusPlan(key: key, afterMillis: delay, failureCode: failureCode)
+        }
+        return verdict
     }
 
     /// Replaces the faults; recipient faults start again with their full `times`.
@@ -90,7 +123,8 @@ struct TrafficLedger: Sendable {
     }
 
     /// Forgets the traffic (log, counters, windows), re-arms the recipient faults and
-    /// reseeds the generator. Faults stay as set; message serials keep counting.
+    /// reseeds the generators. Faults and webhook configs stay as set; message serials keep
+    /// counting.
     mutating func reset() {
         records.removeAll()
         requests = 0
@@ -98,6 +132,7 @@ struct TrafficLedger: Sendable {
         traffic = [:]
         faultBook = RecipientFaultBook(faults.recipients)
         random = SplitMix64(seed: seed)
+        webhookRandom = SplitMix64(seed: Self.webhookSeed(seed))
     }
 
     /// The code of a throughput refusal: Cloud 130429, On-Premise 429.

@@ -15,11 +15,23 @@ struct WamidFormat: Sendable {
 
     /// The id of the accepted message number `serial` on `api`.
     func id(serial: UInt64, api: SandboxAPI) -> String {
+        let encoded = encode(serial: serial)
+        return api == .cloud ? "wamid.HBgL" + encoded : "gBEG" + encoded
+    }
+
+    /// The id of a simulated inbound message: `wamid.HBgL…` on Cloud, `ABGG…` (the shape of
+    /// On-Premise inbound ids) on On-Premise.
+    func inboundID(serial: UInt64, api: SandboxAPI) -> String {
+        let encoded = encode(serial: serial)
+        return api == .cloud ? "wamid.HBgL" + encoded : "ABGG" + encoded
+    }
+
+    /// The prefix and the serial, base64url-encoded.
+    private func encode(serial: UInt64) -> String {
         var bytes = [UInt8](repeating: 0, count: 15)
         for i in 0..<7 { bytes[i] = UInt8(truncatingIfNeeded: prefix >> (8 * (6 - i))) }
         for i in 0..<8 { bytes[7 + i] = UInt8(truncatingIfNeeded: serial >> (8 * (7 - i))) }
-        let encoded = Self.base64URL(bytes)
-        return api == .cloud ? "wamid.HBgL" + encoded : "gBEG" + encoded
+        return Self.base64URL(bytes)
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)

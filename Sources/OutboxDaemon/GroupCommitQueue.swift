@@ -4,13 +4,16 @@ import OutboxStore
 import ServiceLifecycle
 import Synchronization
 
-/// Group commit for submissions: requests that arrive while a commit is on disk wait
-/// together and go into the next transaction, so one fsync acknowledges many messages and
-/// durability costs no throughput. A caller's `submit` returns only after its rows are committed.
-final class SubmitQueue: Service, Sendable {
+/// Group commit: requests that arrive while a commit is on disk wait together and go into
+/// the next transaction, so one fsync acknowledges many of them and durability costs no
+/// throughput. A caller's `submit` returns only after its rows are committed. Used for
+/// submissions and for webhook payloads.
+final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Service, Sendable {
+    typealias Commit = @Sendable (_ items: [Item], _ nowMillis: Int64) async throws -> [Output]
+
     private struct Pending {
-        var submissions: [Submission]
-        var continuation: CheckedContinuation<[SubmitResult], any Error>
+        var submissions: [Item]
+        var continuation: CheckedContinuation<[Output], any Error>
     }
 
     private struct State {
@@ -18,21 +21,21 @@ final class SubmitQueue: Service, Sendable {
         var closed = false
     }
 
-    private let store: OutboxStore
+    private let commitBatch: Commit
     private let clock: any OutboxClock
     private let state = Mutex(State())
     private let doorbell = Doorbell()
     /// Most rows in one transaction; a larger backlog is split so no commit runs too long.
     private let maxRowsPerCommit = 20_000
 
-    init(store: OutboxStore, clock: any OutboxClock) {
-        self.store = store
+    init(clock: any OutboxClock, commit: @escaping Commit) {
+        self.commitBatch = commit
         self.clock = clock
     }
 
-    /// Stores the submissions durably; throws `StoreError.unavailable` when the database
+    /// Stores the items durably; throws `StoreError.unavailable` when the database
     /// cannot take writes (then nothing of them was stored).
-    func submit(_ submissions: [Submission]) async throws -> [SubmitResult] {
+    func submit(_ submissions: [Item]) async throws -> [Output] {
         try await withCheckedThrowingContinuation { c in
             let accepted = state.withLock { s -> Bool in
                 guard !s.closed else { return false }
@@ -72,7 +75,7 @@ final class SubmitQueue: Service, Sendable {
 
     private func commit(_ batch: [Pending]) async {
         do {
-            let results = try await store.submit(batch.flatMap(\.submissions), nowMillis: clock.nowMillis())
+            let results = try await commitBatch(batch.flatMap(\.submissions), clock.nowMillis())
             var offset = 0
             for p in batch {
                 p.continuation.resume(returning: Array(results[offset..<(offset + p.submissions.count)]))
@@ -83,3 +86,8 @@ final class SubmitQueue: Service, Sendable {
         }
     }
 }
+
+/// The group-commit queue of submissions.
+typealias SubmitQueue = GroupCommitQueue<Submission, SubmitResult>
+/// The group-commit queue of webhook payloads.
+typealias InboxQueue = GroupCommitQueue<InboxItem, Int64>

@@ -1,0 +1,85 @@
+import Logging
+import OutboxCore
+import OutboxStore
+import ServiceLifecycle
+import WhatsApp
+
+/// Processes stored webhook payloads after they were acknowledged: statuses go to their
+/// messages, inbound messages open windows. Payloads that cannot be read or routed are kept
+/// with the reason. At start-up it first works off whatever a previous run left unprocessed.
+final class InboxProcessor: Service, Sendable {
+    let store: OutboxStore
+    let runtimes: [ChannelRuntime]
+    let clock: any OutboxClock
+    let logger: Logger
+    let doorbell = Doorbell()
+
+    init(store: OutboxStore, runtimes: [ChannelRuntime], clock: any OutboxClock, logger: Logger) {
+        self.store = store
+        self.runtimes = runtimes
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let stopping = StopFlag()
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled {
+                do {
+                    let pending = try await store.pendingInbox(limit: 500)
+                    if pending.isEmpty {
+                        if stopping.isSet { return }
+                        await doorbell.wait(until: clock.now() + 5 * Nanos.perSecond, clock: clock)
+                        continue
+                    }
+                    try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
+                    // Statuses may have settled messages or closed windows: let the workers look again.
+                    for r in runtimes { r.doorbell.ring() }
+                } catch {
+                    logger.error("cannot process stored webhooks; retrying", metadata: ["error": "\(error)"])
+                    await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+            self.doorbell.ring()
+        }
+    }
+
+    /// Reads one payload into reports; never throws: problems become the kept error.
+    func process(_ item: PendingInbox) -> ProcessedInbox {
+        let payload: WebhookPayload
+        do {
+            payload = try WebhookPayload.parse(item.body)
+        } catch {
+            logger.warning("unreadable webhook payload kept for inspection", metadata: ["inbox.id": "\(item.id)", "error": "\(error)"])
+            return ProcessedInbox(id: item.id, error: "unreadable: \(error)")
+        }
+        let channel = item.channel ?? payload.phoneNumberIDs.lazy.compactMap { id in
+            self.runtimes.first { $0.config.phoneNumberID == id }?.name
+        }.first
+        let api = channel.flatMap { name in runtimes.first { $0.name == name }?.config.api } ?? .cloud
+        var result = ProcessedInbox(id: item.id)
+        result.statuses = payload.statuses.map { s in
+            StatusReport(wamid: s.wamid, status: s.status, timestampMillis: s.timestampMillis, callbackData: s.callbackData, error: s.error,
+                         errorClass: s.error.flatMap { $0.code }.flatMap { ErrorTable.classify(code: $0, api: api) })
+        }
+        var problems: [String] = []
+        if !payload.inbound.isEmpty {
+            if let channel {
+                for m in payload.inbound {
+                    guard let recipient = try? Recipient(parsing: m.from) else {
+                        problems.append("inbound message from '\(m.from)', not a phone number")
+                        continue
+                    }
+                    result.inbound.append(InboundReport(channel: channel, recipient: recipient.e164, timestampMillis: m.timestampMillis ?? clock.nowMillis()))
+                }
+            } else {
+                problems.append("inbound messages with no channel: the payload came without one and its phone_number_id (\(payload.phoneNumberIDs.sorted().joined(separator: ", "))) matches no channel's phone_number_id")
+            }
+        }
+        for e in payload.errors { problems.append("error reported by the API: \(e.summary)") }
+        result.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
+        return result
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import OutboxCore
+
+/// A webhook payload to keep, as it arrived.
+public struct InboxItem: Sendable {
+    public var channel: String?
+    public var source: String
+    public var body: [UInt8]
+
+    public init(channel: String?, source: String, body: [UInt8]) {
+        self.channel = channel
+        self.source = source
+        self.body = body
+    }
+}
+
+/// A stored payload waiting to be processed.
+public struct PendingInbox: Sendable {
+    public var id: Int64
+    public var channel: String?
+    public var body: [UInt8]
+}
+
+/// What processing one stored payload came to.
+public struct ProcessedInbox: Sendable {
+    public var id: Int64
+    public var statuses: [StatusReport]
+    public var inbound: [InboundReport]
+    /// Why the payload could not be read or routed; it is kept for inspection.
+    public var error: String?
+
+    public init(id: Int64, statuses: [StatusReport] = [], inbound: [InboundReport] = [], error: String? = nil) {
+        self.id = id
+        self.statuses = statuses
+        self.inbound = inbound
+        self.error = error
+    }
+}
+
+extension OutboxStore {
+    /// Stores payloads durably (one commit for the batch); returns their ids.
+    public func storeInbox(_ items: [InboxItem], nowMillis: Int64) async throws(StoreError) -> [Int64] {
+        try await write { db in
+            let stmt = try db.cachedStatement(sql: "INSERT INTO inbox (channel, source, received_at, body) VALUES (?, ?, ?, ?)")
+            return try items.map { item in
+                try stmt.execute(arguments: [item.channel, item.source, nowMillis, Data(item.body)])
+                return db.lastInsertedRowID
+            }
+        }
+    }
+
+    /// Up to `limit` payloads not processed yet, oldest first.
+    public func pendingInbox(limit: Int) async throws(StoreError) -> [PendingInbox] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, channel, body FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map {
+                PendingInbox(id: $0["id"], channel: $0["channel"], body: [UInt8]($0["body"] as Data))
+            }
+        }
+    }
+
+    /// Applies processed payloads and marks them processed, in one transaction.
+    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) {
+        let instanceID = self.instanceID
+        try await write { db in
+            for p in processed {
+                for s in p.statuses { try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID) }
+                for i in p.inbound { try Self.apply(i, db: db) }
+                try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
+            }
+        }
+    }
+
+    /// When the recipient last wrote on this channel, if ever.
+    public func lastInbound(channel: String, recipient: String) async throws(StoreError) -> Int64? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT last_inbound_at FROM recipients WHERE channel = ? AND recipient = ?", arguments: [channel, recipient])
+        }
+    }
+
+    /// The recipient facts the webhooks taught, for tests and `status`.
+    public func recipientFacts(channel: String, recipient: String) async throws(StoreError) -> (lastInbound: Int64?, windowClosed: Int64?, unreachable: Int64?)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT last_inbound_at, window_closed_at, unreachable_at FROM recipients WHERE channel = ? AND recipient = ?",
+                                             arguments: [channel, recipient]) else { return nil }
+            return (row["last_inbound_at"], row["window_closed_at"], row["unreachable_at"])
+        }
+    }
+
+    /// Counts of stored payloads: pending, and kept with an error.
+    public func inboxCounts() async throws(StoreError) -> (pending: Int, failed: Int) {
+        try await read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE processed_at IS NULL") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE error IS NOT NULL") ?? 0)
+        }
+    }
+
+    static func apply(_ i: InboundReport, db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO recipients (channel, recipient, last_inbound_at) VALUES (?, ?, ?)
+            ON CONFLICT(channel, recipient) DO UPDATE SET last_inbound_at = max(coalesce(last_inbound_at, 0), excluded.last_inbound_at)
+            """).execute(arguments: [i.channel, i.recipient, i.timestampMillis])
+    }
+}

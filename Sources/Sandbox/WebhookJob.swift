@@ -1,0 +1,18 @@
+/// The webhook POSTs for one message, run in order by `WebhookCourier`: each step waits its
+/// pause, then is posted, with its copies one after the other, each retried on its own.
+struct WebhookJob: Sendable {
+    /// One event and when to post it.
+    struct Step: Sendable {
+        /// Pause before posting, in milliseconds, counted from the end of the previous step.
+        var delayMillis: Int
+        var event: WebhookEvent
+        /// How many times to post it (2 when the duplicate fault hit).
+        var copies: Int
+    }
+
+    var webhook: SandboxWebhook
+    var account: FakeAccount
+    /// The payload format: Cloud envelope or On-Premise flat body.
+    var api: SandboxAPI
+    var steps: [Step]
+}
