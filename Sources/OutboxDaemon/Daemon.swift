@@ -69,7 +69,8 @@ public final class Daemon: Sendable {
         let processor = InboxProcessor(store: store, runtimes: runtimes, clock: clock, logger: logger)
         let dispatcher = Dispatcher(runtimes: runtimes, store: store, transport: transport, config: config, clock: clock, logger: logger)
         let socketAPI = SocketAPI.application(
-            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), runtimes: runtimes, clock: clock, logger: logger,
+            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), runtimes: runtimes,
+            accountAPI: transport as? any AccountAPI, clock: clock, logger: logger,
             onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)

@@ -2,15 +2,16 @@ import Hummingbird
 import Logging
 import OutboxCore
 import OutboxStore
+import WhatsApp
 import ServiceLifecycle
 
 /// The socket API: HTTP/1.1 and JSON over the daemon's Unix socket.
 enum SocketAPI {
     static func application(
         config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), runtimes: [ChannelRuntime],
-        clock: any OutboxClock, logger: Logger, onListening: @escaping @Sendable () -> Void
+        accountAPI: (any AccountAPI)?, clock: any OutboxClock, logger: Logger, onListening: @escaping @Sendable () -> Void
     ) -> any Service {
-        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, runtimes: runtimes, clock: clock)
+        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, runtimes: runtimes, accountAPI: accountAPI, clock: clock)
         return Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
@@ -19,7 +20,7 @@ enum SocketAPI {
     }
 
     static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
-                            runtimes: [ChannelRuntime], clock: any OutboxClock) -> Router<BasicRequestContext> {
+                            runtimes: [ChannelRuntime], accountAPI: (any AccountAPI)?, clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         let v1 = router.group("v1")
         MessagesController(
@@ -28,6 +29,7 @@ enum SocketAPI {
             limits: config.submission, clock: clock
         ).addRoutes(to: v1)
         ChannelsController(store: store, runtimes: runtimes, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
+        WebhookConfigController(runtimes: runtimes, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
         // Webhook payloads relayed by a deployment whose public endpoint lives elsewhere.
         let names = Set(config.channels.map(\.name))
         v1.post("inbound") { request, _ -> Response in

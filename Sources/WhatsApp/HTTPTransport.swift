@@ -7,7 +7,7 @@ import OutboxCore
 
 /// `MessageTransport` over AsyncHTTPClient: keep-alive connections pooled per host, a deadline
 /// per request, answers read up to 1 MiB.
-public final class HTTPTransport: MessageTransport {
+public final class HTTPTransport: MessageTransport, AccountAPI {
     let client: HTTPClient
     let clock: any OutboxClock
 
@@ -43,6 +43,17 @@ public final class HTTPTransport: MessageTransport {
         } catch {
             return Self.classify(error)
         }
+    }
+
+    public func call(_ method: String, url: String, apiKey: String, body: String?, timeoutMillis: Int64) async throws -> (status: Int, body: [UInt8]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "D360-API-KEY", value: apiKey)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await client.execute(request, timeout: .milliseconds(timeoutMillis))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), Array(bytes.readableBytesView))
     }
 
     /// Errors before the request could have left (no connection) are safe to retry; errors

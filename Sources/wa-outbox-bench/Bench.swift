@@ -15,6 +15,7 @@ final class Bench: @unchecked Sendable {
     var sandbox: Process?
     var daemon: Process?
     let sandboxPort = 19_000 + Int.random(in: 0..<500)
+    let webhookPort = 19_600 + Int.random(in: 0..<300)
     static let channels = (0..<10).map { "bulk\($0)" }
 
     init(binary: String, scale: Scale) async throws {
@@ -48,6 +49,9 @@ final class Bench: @unchecked Sendable {
 
             [sender]
             max_in_flight = 64
+
+            [webhook]
+            listen = "127.0.0.1:\(webhookPort)"
 
             """
         for name in Self.channels {

@@ -25,6 +25,7 @@ struct BenchMain: AsyncParsableCommand {
             rows += try await bench.submissions()
             rows += try await bench.dispatchOneChannel()
             rows += try await bench.dispatchAggregate()
+            rows += try await bench.webhookReceiver()
             rows += try await bench.memoryWithMillionQueued()
         } catch {
             await bench.stop()

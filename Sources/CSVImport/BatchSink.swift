@@ -1,0 +1,10 @@
+import OutboxAPI
+
+/// Where an import sends its rows: the daemon's `POST /v1/messages/batch`. A protocol so the
+/// importer's logic stays apart from the transport; `DaemonClient` is the one real sink.
+public protocol BatchSink: Sendable {
+    /// The names of the channels the daemon has configured.
+    func channelNames() async throws -> [String]
+    /// Submits NDJSON (one submission per line) and returns one result per line.
+    func submitBatch(_ ndjson: [UInt8]) async throws -> BatchResponse
+}

@@ -1,0 +1,152 @@
+import OutboxAPI
+import OutboxCore
+
+/// Imports one CSV file (CONTRACT.md, "CSV import"): reads it as a stream, checks each row
+/// as the daemon would, sends the valid rows to the daemon in batches and writes the others,
+/// with the reason, to the rejects file. Bad rows never stop the good ones.
+///
+/// Idempotent: the import id comes from the file's bytes, channel and defaults, and each row
+/// without an `idempotency_key` gets one from the import id and its content, so running the
+/// same import again (after Ctrl-C, a crash, a daemon restart, or by mistake) queues nothing
+/// twice and counts what was already there as `duplicates`.
+public struct Importer: Sendable {
+    public let options: ImportOptions
+    let sink: (any BatchSink)?
+    let clock: any OutboxClock
+
+    /// `sink` may be nil only for a dry run (the channel is then not checked).
+    public init(options: ImportOptions, sink: (any BatchSink)?, clock: any OutboxClock = SystemClock()) {
+        self.options = options
+        self.sink = sink
+        self.clock = clock
+    }
+
+    public func run(observer: some ImportObserver) async throws(ImportError) -> ImportSummary {
+        let importID = try ImportKeys.importID(path: options.path, channel: options.channel, template: options.template, language: options.language)
+        try await checkChannel(observer)
+        let reader = try CSVRecordReader(path: options.path)
+        guard let header = try reader.next() else { throw .emptyFile(path: options.path) }
+        let columns = try self.columns(header)
+        var mapper = RowMapper(columns: columns, channel: options.channel, importID: importID, template: options.template, language: options.language)
+        var state = RunState(summary: ImportSummary(importID: importID), rejects: RejectsWriter(path: options.rejectsPath, header: header.fields), observer: observer)
+        state.summary.dryRun = options.dryRun
+        var batch = PendingBatch()
+        var sinceCheck = 0
+        while let record = try reader.next() {
+            if record.isBlank { continue }
+            switch mapper.map(record, nowMillis: clock.nowMillis()) {
+            case .rejected(let reason):
+                try state.reject(record, reason: reason)
+            case .valid(let line):
+                if options.dryRun {
+                    state.summary.rows += 1
+                    state.summary.accepted += 1
+                } else {
+                    batch.add(line, record: record)
+                }
+            }
+            sinceCheck += 1
+            let full = batch.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
+            guard full || sinceCheck >= options.batchSize else { continue }
+            sinceCheck = 0
+            if full {
+                guard try await send(&batch, &state) else { break }
+            }
+            if batch.isEmpty { state.summary.throughRow = record.row }
+            observer.progress(state.summary.progress)
+            if observer.shouldStop || Task.isCancelled {
+                if try await send(&batch, &state) {
+                    state.summary.throughRow = record.row
+                    state.summary.end = .interrupted
+                }
+                break
+            }
+        }
+        if state.summary.end == .finished, try await send(&batch, &state) {
+            state.summary.throughRow = max(state.summary.throughRow, state.lastRow)
+        }
+        state.summary.rejectsFile = try state.rejects.finish()
+        observer.progress(state.summary.progress)
+        return state.summary
+    }
+
+    /// Sends the pending batch, if any, and files each answer; false when the daemon did not
+    /// take it (the summary then says which rows and why).
+    private func send(_ batch: inout PendingBatch, _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
+        guard let rows = batch.rows, let sink else { return true }
+        let response: BatchResponse
+        do {
+            response = try await sink.submitBatch(batch.body)
+            guard response.results.count == batch.count, response.results.allSatisfy({ (1...batch.count).contains($0.line) }) else {
+                throw ImportError.daemon("the daemon answered \(response.results.count) results for \(batch.count) lines")
+            }
+        } catch {
+            state.summary.end = .failed("the daemon did not take rows \(rows.lowerBound)–\(rows.upperBound) (\(error)); every row before row \(rows.lowerBound) is done. Run the same command again to go on: rows already queued are recognised, not queued twice")
+            state.summary.throughRow = rows.lowerBound - 1
+            return false
+        }
+        for result in response.results {
+            let record = batch.records[result.line - 1]
+            if let error = result.error {
+                try state.reject(record, reason: "the daemon refused it: \(RowMapper.reason(error))")
+            } else {
+                state.summary.rows += 1
+                if result.duplicate == true { state.summary.duplicates += 1 } else { state.summary.accepted += 1 }
+            }
+        }
+        state.lastRow = rows.upperBound
+        batch.removeAll()
+        return true
+    }
+
+    private func checkChannel(_ observer: some ImportObserver) async throws(ImportError) {
+        guard let sink else {
+            guard options.dryRun else { throw .daemon("an import needs the daemon; only --dry-run works without it") }
+            observer.notice("no daemon to ask: channel '\(options.channel)' was not checked")
+            return
+        }
+        let names: [String]
+        do {
+            names = try await sink.channelNames()
+        } catch {
+            guard options.dryRun else { throw .daemon("\(error)") }
+            observer.notice("could not ask the daemon for its channels (\(error)); channel '\(options.channel)' was not checked")
+            return
+        }
+        guard names.contains(options.channel) else { throw .unknownChannel(options.channel, known: names) }
+    }
+
+    /// Reads the header row into column meanings, or says why it cannot be used.
+    private func columns(_ header: CSVRecord) throws(ImportError) -> ImportColumns {
+        let path = options.path
+        if let problem = header.problem { throw .badHeader(path: path, reason: "cannot be read: \(problem)") }
+        if header.isBlank { throw .badHeader(path: path, reason: "is blank; it must name the columns, e.g. to,text") }
+        var names: [String] = []
+        for i in 0..<header.fields.count {
+            guard let name = header.text(i) else { throw .notUTF8(path: path, detail: "the header row has bytes that are not UTF-8") }
+            if name.utf8.contains(0) { throw .notUTF8(path: path, detail: "the header row holds NUL bytes, as UTF-16 text does") }
+            names.append(name)
+        }
+        do {
+            return try ImportColumns(header: names, template: options.template, language: options.language)
+        } catch {
+            throw .badHeader(path: path, reason: error.description)
+        }
+    }
+}
+
+/// The figures and outputs of one run, passed between the importer's steps.
+struct RunState<Observer: ImportObserver> {
+    var summary: ImportSummary
+    let rejects: RejectsWriter
+    let observer: Observer
+    /// The last row a batch settled.
+    var lastRow = 1
+
+    mutating func reject(_ record: CSVRecord, reason: String) throws(ImportError) {
+        summary.rows += 1
+        summary.rejected += 1
+        try rejects.write(record, reason: reason)
+        observer.rejected(row: record.row, reason: reason)
+    }
+}

@@ -1,0 +1,122 @@
+import OutboxAPI
+import OutboxCore
+
+/// Turns the rows of an import into submissions for the batch endpoint, checking each one as
+/// the daemon will (`SubmissionParser`, hence `Recipient` and `MessageValidator`) and adding
+/// what only the file shows: the field count, and the same number of body parameters in every
+/// row of one template.
+struct RowMapper {
+    /// What became of one row.
+    enum Outcome: Equatable {
+        /// A valid row: its NDJSON line (no line break inside).
+        case valid([UInt8])
+        /// Why the row cannot be queued, naming the column at fault.
+        case rejected(String)
+    }
+
+    let columns: ImportColumns
+    let channel: String
+    let importID: String
+    let defaultTemplate: String?
+    let defaultLanguage: String?
+    /// Per template: how many body parameters the first valid row gave it, and that row.
+    private(set) var bodyCounts: [String: (count: Int, row: Int)] = [:]
+    /// Bounds memory on a file with a different template in every row.
+    static let maxTemplatesTracked = 10_000
+
+    init(columns: ImportColumns, channel: String, importID: String, template: String?, language: String?) {
+        self.columns = columns
+        self.channel = channel
+        self.importID = importID
+        self.defaultTemplate = template?.trimmingSpaces.nilIfEmpty
+        self.defaultLanguage = language?.trimmingSpaces.nilIfEmpty
+    }
+
+    mutating func map(_ record: CSVRecord, nowMillis: Int64) -> Outcome {
+        if let problem = record.problem { return .rejected(problem) }
+        guard record.fieldCount == columns.count else {
+            return .rejected("has \(record.fieldCount) field\(record.fieldCount == 1 ? "" : "s"); the header has \(columns.count)")
+        }
+        var values: [String] = []
+        values.reserveCapacity(columns.count)
+        for i in 0..<columns.count {
+            guard let value = record.text(i) else {
+                return .rejected("column '\(columns.names[i])' is not valid UTF-8 text; save the file as CSV UTF-8")
+            }
+            values.append(value)
+        }
+        let row = Row(values: values)
+        var components: [TemplateComponent] = []
+        var template: (name: String, bodyCount: Int)?
+        let message: JSONValue
+        if columns.isTemplate {
+            guard let name = row.trimmed(columns.template) ?? defaultTemplate else {
+                return .rejected("template: is empty and no --template was given")
+            }
+            guard let language = row.trimmed(columns.language) ?? defaultLanguage else {
+                return .rejected("language: is empty and no --language was given")
+            }
+            let built: (message: JSONValue, components: [TemplateComponent], bodyCount: Int)
+            switch templateMessage(row, name: name, language: language) {
+            case .success(let b): built = b
+            case .failure(let reason): return .rejected(reason.description)
+            }
+            message = built.message
+            components = built.components
+            template = (name, built.bodyCount)
+        } else {
+            message = .object(["type": .string("text"), "text": .object(["body": .string(row.values[columns.text!])])])
+        }
+        var object: [String: JSONValue] = [
+            "channel": .string(channel),
+            "to": .string(row.values[columns.to].trimmingSpaces),
+            "message": message,
+            "import_id": .string(importID),
+            "priority": .string(row.trimmed(columns.priority)?.lowercased() ?? Priority.bulk.rawValue),
+        ]
+        if let v = row.trimmed(columns.notBefore) { object["not_before"] = .string(v) }
+        if let v = row.trimmed(columns.expiresAt) { object["expires_at"] = .string(v) }
+        if let v = row.trimmed(columns.idempotencyKey) { object["idempotency_key"] = .string(v) }
+        let submission: Submission
+        do {
+            submission = try SubmissionParser.parse(.object(object), channels: [channel], nowMillis: nowMillis)
+        } catch {
+            return .rejected(reason(error.error, components: components))
+        }
+        if let template {
+            if let first = bodyCounts[template.name] {
+                guard first.count == template.bodyCount else {
+                    return .rejected("template '\(template.name)' has \(first.count) body parameter\(first.count == 1 ? "" : "s") in row \(first.row) but \(template.bodyCount) here; every row of a template fills the same {{1}}, {{2}}, ...")
+                }
+            } else if bodyCounts.count < Self.maxTemplatesTracked {
+                bodyCounts[template.name] = (template.bodyCount, record.row)
+            }
+        }
+        object["to"] = .string(submission.recipient.e164)
+        if object["idempotency_key"] == nil {
+            object["idempotency_key"] = .string(ImportKeys.rowKey(importID: importID, submission))
+        }
+        return .valid(Array(JSONValue.object(object).canonicalText.utf8))
+    }
+
+    /// "column: message" for an error about a submission built from a row.
+    func reason(_ error: APIErrorBody.Detail, components: [TemplateComponent] = []) -> String {
+        guard let column = columns.column(forField: error.field, components: components) else { return error.message }
+        return "\(column): \(error.message)"
+    }
+}
+
+/// One row's fields as text.
+struct Row {
+    var values: [String]
+
+    /// The field in column `index` without surrounding spaces; nil when absent or empty.
+    func trimmed(_ index: Int?) -> String? {
+        guard let index else { return nil }
+        return values[index].trimmingSpaces.nilIfEmpty
+    }
+}
+
+extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}
