@@ -4,5 +4,6 @@ public enum Migrations {
     public static let all: [(name: String, sql: String)] = [
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
         ("0002_webhooks", String(decoding: PackageResources._002_webhooks_sql, as: UTF8.self)),
+        ("0003_scheduler", String(decoding: PackageResources._003_scheduler_sql, as: UTF8.self)),
     ]
 }

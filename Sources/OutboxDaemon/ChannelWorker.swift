@@ -60,10 +60,14 @@ struct ChannelWorker: Sendable {
         }
         // A limited channel claims about 100 ms worth, so claimed messages do not wait long.
         let batch = config.messagesPerSecond > 0 ? min(free, max(1, config.messagesPerSecond / 10)) : free
-        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch)
+        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules)
         if claimed.isEmpty {
-            let next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond }
-            await runtime.doorbell.wait(until: min(next ?? .max, now + 60 * Nanos.perSecond), clock: clock)
+            var next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond } ?? .max
+            if next <= now {
+                // Due messages, all held by pacing or a retry: wait for the first hold to end.
+                next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map { $0 * Nanos.perMillisecond } ?? now + Nanos.perSecond
+            }
+            await runtime.doorbell.wait(until: min(next, now + 60 * Nanos.perSecond), clock: clock)
             return
         }
         for (i, message) in claimed.enumerated() {
@@ -107,7 +111,7 @@ struct ChannelWorker: Sendable {
         ])
         recorder.add(AttemptRecord(
             message: message, startedMillis: start / Nanos.perMillisecond, latencyMillis: (end - start) / Nanos.perMillisecond,
-            result: result, decision: decision))
+            result: result, decision: decision, holdOnRetry: config.rules.holdOnRetry))
         runtime.finished(result.outcome, decision: decision, atMillis: end / Nanos.perMillisecond)
     }
 

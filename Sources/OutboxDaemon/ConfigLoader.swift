@@ -31,14 +31,19 @@ public enum ConfigLoader {
             throw .unreadable(path: path, reason: "\(error)")
         }
         let top = try Table(root, path: "")
-        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "channels"])
+        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "scheduler", "channels"])
+        let scheduler = try top.table("scheduler")
+        try scheduler.allow(["window_margin", "ttl_high", "ttl_normal", "ttl_bulk"])
+        let windowMargin = try scheduler.duration("window_margin") ?? RecipientRules().windowMarginMillis
         let daemon = try top.table("daemon")
         try daemon.allow(["database", "socket", "log_level", "drain_timeout"])
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (folder as NSString).appendingPathComponent(p) }
 
         var channels: [ChannelConfig] = []
         for (i, value) in try top.array("channels").enumerated() {
-            channels.append(try channel(Table(value, path: "channels[\(i)]"), resolve: resolve, environment: environment))
+            var c = try channel(Table(value, path: "channels[\(i)]"), resolve: resolve, environment: environment)
+            c.rules.windowMarginMillis = windowMargin
+            channels.append(c)
         }
         if channels.isEmpty { throw .invalid(key: "channels", reason: "at least one [[channels]] entry is required") }
         var seen = Set<String>()
@@ -50,6 +55,9 @@ public enum ConfigLoader {
             databasePath: resolve(try daemon.string("database") ?? "var/outbox.db"),
             socketPath: resolve(try daemon.string("socket") ?? "var/wa-outbox.sock"),
             channels: channels)
+        for p in Priority.allCases {
+            if let ttl = try scheduler.duration("ttl_\(p.rawValue)", min: 1000) { config.defaultTTLMillis[p] = ttl }
+        }
         config.logLevel = try daemon.string("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
         config.drainTimeoutMillis = try daemon.duration("drain_timeout") ?? config.drainTimeoutMillis
 
@@ -101,7 +109,8 @@ public enum ConfigLoader {
     }
 
     static func channel(_ t: Table, resolve: (String) -> String, environment: [String: String]) throws(ConfigError) -> ChannelConfig {
-        try t.allow(["name", "api", "base_url", "api_key_file", "api_key_env", "messages_per_second", "phone_number_id", "enforce_window", "max_in_flight"])
+        try t.allow(["name", "api", "base_url", "api_key_file", "api_key_env", "messages_per_second", "phone_number_id", "enforce_window",
+                     "max_in_flight", "pair_interval", "hold_on_retry"])
         guard let name = try t.string("name") else { throw t.error("name", "is required") }
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
             throw t.error("name", "'\(name)' must be 1 to 64 letters, digits, '.', '_' or '-'")
@@ -119,6 +128,8 @@ public enum ConfigLoader {
         c.phoneNumberID = try t.string("phone_number_id")
         c.enforceWindow = try t.bool("enforce_window") ?? true
         c.maxInFlight = try t.int("max_in_flight", min: 1, max: 10_000)
+        c.rules.pairIntervalMillis = try t.duration("pair_interval") ?? c.rules.pairIntervalMillis
+        c.rules.holdOnRetry = try t.bool("hold_on_retry") ?? true
         return c
     }
 

@@ -14,6 +14,8 @@ public struct DaemonConfig: Sendable {
     public var submission = SubmissionLimits()
     public var sender = SenderSettings()
     public var retry = RetryPolicy()
+    /// Default time-to-live per priority for messages submitted without `expires_at`.
+    public var defaultTTLMillis: [Priority: Int64] = [.high: 600_000]
     /// The webhook receiver: where 360dialog's webhooks arrive and how they authenticate.
     public var webhook = WebhookSettings()
     public var channels: [ChannelConfig]
@@ -61,7 +63,12 @@ public struct ChannelConfig: Sendable {
     /// Routes Cloud webhooks by `metadata.phone_number_id`.
     public var phoneNumberID: String?
     /// False: only the API judges the 24-hour window.
-    public var enforceWindow = true
+    public var enforceWindow: Bool {
+        get { rules.enforceWindow }
+        set { rules.enforceWindow = newValue }
+    }
+    /// Pair pacing, holding on retries, the window rule.
+    public var rules = RecipientRules()
     /// Overrides `[sender] max_in_flight` for this channel.
     public var maxInFlight: Int?
 

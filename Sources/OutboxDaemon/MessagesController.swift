@@ -11,6 +11,7 @@ struct MessagesController: Sendable {
     let submitQueue: SubmitQueue
     let runtimes: [String: ChannelRuntime]
     let limits: SubmissionLimits
+    let defaultTTLMillis: [Priority: Int64]
     let clock: any OutboxClock
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
@@ -28,7 +29,7 @@ struct MessagesController: Sendable {
         do {
             let bytes = try await Self.body(request, limit: limits.maxRequestBytes)
             let json = try Self.decode(bytes[...])
-            let submission = try SubmissionParser.parse(json, channels: channelNames, nowMillis: clock.nowMillis())
+            let submission = try await admit(try SubmissionParser.parse(json, channels: channelNames, nowMillis: clock.nowMillis()))
             let result = try await store(submission)
             switch result {
             case .created(let id):
@@ -41,6 +42,27 @@ struct MessagesController: Sendable {
         } catch let e as APIErrorBody {
             return JSONResponse.error(e)
         }
+    }
+
+    /// The scheduler's rules at the door: the default time-to-live of the priority, and the
+    /// 24-hour window for free-form messages on channels that enforce it.
+    func admit(_ submission: Submission) async throws -> Submission {
+        var s = submission
+        if s.expiresAtMillis == nil, let ttl = defaultTTLMillis[s.priority] {
+            s.expiresAtMillis = max(clock.nowMillis(), s.notBeforeMillis ?? 0) + ttl
+        }
+        if let rules = runtimes[s.channel]?.config.rules, rules.enforceWindow, !s.isTemplate {
+            let state: RecipientState?
+            do {
+                state = try await store.recipientState(channel: s.channel, recipient: s.recipient.e164)
+            } catch {
+                throw APIErrorBody(.unavailable, "\(error)")
+            }
+            if !rules.windowOpen(state, nowMillis: clock.nowMillis()) {
+                throw APIErrorBody(.windowClosed, "\(s.recipient) has not written to channel '\(s.channel)' in the last 24 hours: only a template message can reach them (the channel enforces the window; set enforce_window = false to leave it to the API)", field: "message.type")
+            }
+        }
+        return s
     }
 
     private func store(_ submission: Submission) async throws -> SubmitResult {
@@ -80,7 +102,7 @@ struct MessagesController: Sendable {
                 }
                 do {
                     let json = try Self.decode(line)
-                    valid.append((lineNumber, try SubmissionParser.parse(json, channels: channelNames, nowMillis: now)))
+                    valid.append((lineNumber, try await admit(try SubmissionParser.parse(json, channels: channelNames, nowMillis: now))))
                 } catch let e as APIErrorBody {
                     results.append(.init(line: lineNumber, error: e.error))
                 }

@@ -26,9 +26,10 @@ enum SocketAPI {
         MessagesController(
             store: store, submitQueue: submitQueue,
             runtimes: Dictionary(uniqueKeysWithValues: runtimes.map { ($0.name, $0) }),
-            limits: config.submission, clock: clock
+            limits: config.submission, defaultTTLMillis: config.defaultTTLMillis, clock: clock
         ).addRoutes(to: v1)
         ChannelsController(store: store, runtimes: runtimes, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
+        ImportsController(store: store, clock: clock).addRoutes(to: v1)
         WebhookConfigController(runtimes: runtimes, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
         // Webhook payloads relayed by a deployment whose public endpoint lives elsewhere.
         let names = Set(config.channels.map(\.name))

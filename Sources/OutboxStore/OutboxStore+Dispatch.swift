@@ -20,8 +20,11 @@ public struct AttemptRecord: Sendable {
     public var latencyMillis: Int64?
     public var result: SendResult
     public var decision: SendDecision
+    /// A retry holds later messages to the same recipient until it is due.
+    public var holdOnRetry: Bool
 
-    public init(message: ClaimedMessage, startedMillis: Int64, latencyMillis: Int64?, result: SendResult, decision: SendDecision) {
+    public init(message: ClaimedMessage, startedMillis: Int64, latencyMillis: Int64?, result: SendResult, decision: SendDecision, holdOnRetry: Bool = true) {
+        self.holdOnRetry = holdOnRetry
         self.message = message
         self.startedMillis = startedMillis
         self.latencyMillis = latencyMillis
@@ -31,40 +34,99 @@ public struct AttemptRecord: Sendable {
 }
 
 extension OutboxStore {
-    /// Takes up to `limit` due messages of `channel`, highest priority first and oldest due
-    /// first within a priority, and marks them `sending` in the same transaction. Messages
-    /// whose `expires_at` has passed become `expired` instead.
-    public func claim(channel: String, nowMillis: Int64, limit: Int) async throws(StoreError) -> [ClaimedMessage] {
+    /// Takes up to `limit` due messages of `channel` and marks them `sending` in the same
+    /// transaction: highest priority first, in submission order within a priority, at most one
+    /// per recipient, skipping recipients that pacing or a retry holds (so they never block
+    /// others). Messages whose `expires_at` passed become `expired`; free-form messages to a
+    /// recipient whose 24-hour window is closed fail without a request.
+    public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules = RecipientRules()) async throws(StoreError) -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
         return try await write { db in
+            let columns = "id, recipient, type, payload, attempts, rate_limited, created_at, due_at, expires_at"
             let select = try db.cachedStatement(sql: """
-                SELECT id, recipient, type, payload, attempts, rate_limited, created_at, expires_at FROM messages
-                WHERE state = 'queued' AND channel = ? AND priority = ? AND due_at <= ?
+                SELECT \(columns) FROM messages
+                WHERE state = 'queued' AND channel = ? AND priority = ? AND due_at <= ? AND (due_at, id) > (?, ?)
                 ORDER BY due_at, id LIMIT ?
+                """)
+            // The recipient's earliest due message of this priority: per-recipient order is submission order.
+            let earliest = try db.cachedStatement(sql: """
+                SELECT \(columns) FROM messages
+                WHERE recipient = ? AND channel = ? AND priority = ? AND state = 'queued' AND due_at <= ?
+                ORDER BY id LIMIT 1
                 """)
             let mark = try db.cachedStatement(sql: "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ?")
             var claimed: [ClaimedMessage] = []
+            var seen = Set<String>()
+            // Bounds the rows one claim looks at, however many are held.
+            var budget = max(2_000, limit * 20)
             for priority in Priority.allCases where claimed.count < limit {
-                let rows = try Row.fetchAll(select, arguments: [channel, priority.rank, nowMillis, limit - claimed.count])
-                for row in rows {
-                    let id: Int64 = row["id"]
-                    if let expires: Int64 = row["expires_at"], expires <= nowMillis {
-                        try Self.finish(db, id: id, state: .expired, reason: "expires_at passed before it could be sent", nowMillis: nowMillis)
-                        continue
+                var cursor: (Int64, Int64) = (Int64.min, 0)
+                while claimed.count < limit, budget > 0 {
+                    let page = min(budget, (limit - claimed.count) * 4 + 32)
+                    let rows = try Row.fetchAll(select, arguments: [channel, priority.rank, nowMillis, cursor.0, cursor.1, page])
+                    budget -= rows.count
+                    for candidate in rows where claimed.count < limit {
+                        cursor = (candidate["due_at"], candidate["id"])
+                        let recipient: String = candidate["recipient"]
+                        // One per recipient per claim: a held message holds the later ones too.
+                        guard seen.insert(recipient).inserted else { continue }
+                        guard let row = try Row.fetchOne(earliest, arguments: [recipient, channel, priority.rank, nowMillis]) else { continue }
+                        let id: Int64 = row["id"]
+                        if let expires: Int64 = row["expires_at"], expires <= nowMillis {
+                            try Self.finish(db, id: id, state: .expired, reason: "expires_at passed before it could be sent", nowMillis: nowMillis)
+                            seen.remove(recipient)
+                            continue
+                        }
+                        guard let payload: String = row["payload"] else {
+                            try Self.finish(db, id: id, state: .failed, reason: "its body was erased by retention before it was sent", nowMillis: nowMillis)
+                            seen.remove(recipient)
+                            continue
+                        }
+                        let type: String = row["type"]
+                        switch rules.verdict(type: type, recipient: try Self.recipientState(db, channel: channel, recipient: recipient), nowMillis: nowMillis) {
+                        case .wait:
+                            continue
+                        case .windowClosed:
+                            try Self.finish(db, id: id, state: .failed, reason: RecipientRules.windowClosedReason, nowMillis: nowMillis)
+                            seen.remove(recipient)
+                            continue
+                        case .send:
+                            break
+                        }
+                        try mark.execute(arguments: [nowMillis, id])
+                        if rules.pairIntervalMillis > 0 {
+                            try Self.hold(db, channel: channel, recipient: recipient, untilMillis: nowMillis + rules.pairIntervalMillis)
+                        }
+                        claimed.append(ClaimedMessage(
+                            id: id, channel: channel, recipient: recipient, type: type, payload: payload,
+                            history: AttemptHistory(counted: row["attempts"], rateLimited: row["rate_limited"]),
+                            createdMillis: row["created_at"]))
                     }
-                    guard let payload: String = row["payload"] else {
-                        try Self.finish(db, id: id, state: .failed, reason: "its body was erased by retention before it was sent", nowMillis: nowMillis)
-                        continue
-                    }
-                    try mark.execute(arguments: [nowMillis, id])
-                    claimed.append(ClaimedMessage(
-                        id: id, channel: channel, recipient: row["recipient"], type: row["type"], payload: payload,
-                        history: AttemptHistory(counted: row["attempts"], rateLimited: row["rate_limited"]),
-                        createdMillis: row["created_at"]))
+                    if rows.count < page { break }
                 }
             }
             return claimed
         }
+    }
+
+    static func recipientState(_ db: Database, channel: String, recipient: String) throws -> RecipientState? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT last_inbound_at, window_closed_at, next_send_at FROM recipients WHERE channel = ? AND recipient = ?
+            """), arguments: [channel, recipient]) else { return nil }
+        return RecipientState(lastInboundMillis: row["last_inbound_at"], windowClosedMillis: row["window_closed_at"], nextSendMillis: row["next_send_at"])
+    }
+
+    /// No request to this recipient before `untilMillis` (a later hold wins).
+    static func hold(_ db: Database, channel: String, recipient: String, untilMillis: Int64) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO recipients (channel, recipient, next_send_at) VALUES (?, ?, ?)
+            ON CONFLICT(channel, recipient) DO UPDATE SET next_send_at = max(coalesce(next_send_at, 0), excluded.next_send_at)
+            """).execute(arguments: [channel, recipient, untilMillis])
+    }
+
+    /// The recipient's state, for the window check at submission.
+    public func recipientState(channel: String, recipient: String) async throws(StoreError) -> RecipientState? {
+        try await read { db in try Self.recipientState(db, channel: channel, recipient: recipient) }
     }
 
     /// Puts claimed messages that were never handed to the API back in the queue, as they were.
@@ -92,12 +154,13 @@ extension OutboxStore {
                     r.message.id, r.message.channel, r.startedMillis, r.result.outcome.rawValue,
                     failure?.httpStatus, failure?.code, failure?.title, failure?.details, r.latencyMillis,
                 ])
-                try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, db: db, nowMillis: nowMillis)
+                try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
             }
         }
     }
 
-    static func apply(_ decision: SendDecision, to m: ClaimedMessage, outcome: AttemptOutcome, failure: APIFailure?, db: Database, nowMillis: Int64) throws {
+    static func apply(_ decision: SendDecision, to m: ClaimedMessage, outcome: AttemptOutcome, failure: APIFailure?, holdOnRetry: Bool,
+                      db: Database, nowMillis: Int64) throws {
         let h = m.history.adding(outcome)
         switch decision {
         case .sent(let wamid):
@@ -107,11 +170,18 @@ extension OutboxStore {
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [wamid, nowMillis, nowMillis, h.counted, h.rateLimited, m.id])
         case .fail(let reason):
+            if let failure {
+                let report = StatusReport(wamid: "", status: "failed", timestampMillis: nowMillis, callbackData: nil, error: failure, errorClass: nil)
+                try applyFailureFacts(report, db: db, channel: m.channel, recipient: m.recipient, payload: m.payload, at: nowMillis, nowMillis: nowMillis)
+            }
             try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'failed', last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [reason, nowMillis, h.counted, h.rateLimited, m.id])
         case .retry(let due):
+            if holdOnRetry || failure?.code == 131056 {
+                try hold(db, channel: m.channel, recipient: m.recipient, untilMillis: due)
+            }
             try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'queued', due_at = ?, last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
@@ -199,6 +269,14 @@ extension OutboxStore {
                 }
             }
             return best
+        }
+    }
+
+    /// The earliest hold on one of the channel's recipients after `nowMillis`: when a claim found
+    /// due messages but every one was held, the worker waits for this.
+    public func earliestHold(channel: String, nowMillis: Int64) async throws(StoreError) -> Int64? {
+        try await read { db in
+            try Int64.fetchOne(db, sql: "SELECT min(next_send_at) FROM recipients WHERE channel = ? AND next_send_at > ?", arguments: [channel, nowMillis])
         }
     }
 

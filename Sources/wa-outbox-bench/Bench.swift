@@ -55,10 +55,10 @@ final class Bench: @unchecked Sendable {
 
             """
         for name in Self.channels {
-            toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = 0\n"
+            toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = 0\nenforce_window = false\n"
         }
-        toml += "\n[[channels]]\nname = \"paced\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"paced.key\"\nmessages_per_second = 1000\n"
-        toml += "\n[[channels]]\nname = \"idle\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"idle.key\"\nmessages_per_second = 80\n"
+        toml += "\n[[channels]]\nname = \"paced\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"paced.key\"\nmessages_per_second = 1000\nenforce_window = false\n"
+        toml += "\n[[channels]]\nname = \"idle\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"idle.key\"\nmessages_per_second = 80\nenforce_window = false\n"
         try toml.write(toFile: "\(dir)/wa-outbox.toml", atomically: true, encoding: .utf8)
     }
 

@@ -36,6 +36,7 @@ struct CrashTests {
             base_url = "\(sandboxURL)"
             api_key_file = "main.key"
             messages_per_second = 0
+            enforce_window = false
             """
         FileManager.default.createFile(atPath: path, contents: Data(toml.utf8))
         return path

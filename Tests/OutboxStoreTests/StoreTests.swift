@@ -5,6 +5,14 @@ import OutboxStore
 import Testing
 import TestSupport
 
+/// No pacing, no window: the store's queue mechanics alone.
+let lax: RecipientRules = {
+    var r = RecipientRules()
+    r.enforceWindow = false
+    r.pairIntervalMillis = 0
+    return r
+}()
+
 func text(_ body: String, to: String = "+4915112345678", channel: String = "main", key: String? = nil, priority: Priority = .normal, notBefore: Int64? = nil) -> Submission {
     try! Submission(channel: channel, to: to, message: .object(["type": .string("text"), "text": .object(["body": .string(body)])]),
                     idempotencyKey: key, priority: priority, notBeforeMillis: notBefore, nowMillis: 0)
@@ -44,11 +52,12 @@ struct StoreTests {
     func claimOrder() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([
-            text("bulk", priority: .bulk), text("normal"), text("later", notBefore: 10_000), text("high", priority: .high),
+            text("bulk", to: "+4915100000001", priority: .bulk), text("normal", to: "+4915100000002"),
+            text("later", to: "+4915100000003", notBefore: 10_000), text("high", to: "+4915100000004", priority: .high),
         ], nowMillis: 100)
-        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 10)
+        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 10, rules: lax)
         #expect(claimed.map(\.payload).map { $0.contains("high") ? "high" : $0.contains("bulk") ? "bulk" : "normal" } == ["high", "normal", "bulk"])
-        #expect(try await store.claim(channel: "main", nowMillis: 200, limit: 10).isEmpty)
+        #expect(try await store.claim(channel: "main", nowMillis: 200, limit: 10, rules: lax).isEmpty)
         #expect(try await store.nextDue(channel: "main") == 10_000)
         let counts = try await store.channelCounts()
         #expect(counts["main"]?.sending == 3)
@@ -59,7 +68,7 @@ struct StoreTests {
     func recovery() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("x")], nowMillis: 100)
-        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1)
+        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         #expect(try await store.recoverInterrupted(nowMillis: 300, waitMillis: 1_000) == 1)
         let t = try #require(try await store.timeline(id: claimed[0].id))
         #expect(t.message.state == .sending)
@@ -78,7 +87,7 @@ struct StoreTests {
     func settleFail() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("x")], nowMillis: 100)
-        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1)
+        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         try await store.recoverInterrupted(nowMillis: 300, waitMillis: 0)
         #expect(try await store.settleOverdue(nowMillis: 300, action: .fail, maxAttempts: 10) == 1)
         #expect(try await store.timeline(id: claimed[0].id)?.message.state == .failed)
@@ -87,9 +96,9 @@ struct StoreTests {
     @Test("only a queued message can be cancelled")
     func cancel() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
-        let r = try await store.submit([text("a"), text("b")], nowMillis: 100)
+        let r = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
         guard case .created(let a) = r[0], case .created(let b) = r[1] else { Issue.record("not created"); return }
-        _ = try await store.claim(channel: "main", nowMillis: 200, limit: 1)
+        _ = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         #expect(try await store.cancel(id: a, nowMillis: 300) == (false, .sending))
         #expect(try await store.cancel(id: b, nowMillis: 300) == (true, .cancelled))
         await #expect(throws: StoreError.self) { try await store.cancel(id: 999, nowMillis: 300) }
@@ -98,8 +107,8 @@ struct StoreTests {
     @Test("recorded attempts apply the decision and keep the audit")
     func record() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
-        _ = try await store.submit([text("a"), text("b")], nowMillis: 100)
-        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 2)
+        _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
+        let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 2, rules: lax)
         let f = APIFailure(httpStatus: 400, code: 131026, title: "Message undeliverable", details: nil)
         try await store.record([
             AttemptRecord(message: claimed[0], startedMillis: 200, latencyMillis: 5, result: .accepted(wamid: "wamid.1", messageStatus: nil), decision: .sent(wamid: "wamid.1")),

@@ -1,0 +1,89 @@
+import Foundation
+import OutboxAPI
+import OutboxCore
+import OutboxDaemon
+import Sandbox
+import Testing
+import TestSupport
+
+/// WhatsApp's rules kept before a request is spent, end to end.
+@Suite("Scheduler rules")
+struct SchedulerTests {
+    let dir = TempDir()
+
+    @Test("free-form text outside the 24-hour window is refused with 422; a template is not; an inbound message opens the window")
+    func window() async throws {
+        try await withSandbox { _, url in
+            var c = testConfig(dir: dir, baseURL: url)
+            c.channels[0].enforceWindow = true
+            try await withDaemon(c, dir: dir) { d in
+                let text = #"{"channel":"main","to":"+4915112345678","message":{"type":"text","text":{"body":"Hi"}}}"#
+                let (s1, b1) = try await d.post("/v1/messages", json: text)
+                #expect(s1 == 422)
+                let e = try JSONDecoder().decode(APIErrorBody.self, from: Data(b1))
+                #expect(e.error.code == .windowClosed)
+                #expect(e.error.message.contains("template"))
+                let template = #"{"channel":"main","to":"+4915112345678","message":{"type":"template","template":{"name":"hello","language":{"code":"en"}}}}"#
+                #expect(try await d.post("/v1/messages", json: template).status == 202)
+                // The customer writes
+                let now = Int(Date().timeIntervalSince1970)
+                #expect(try await d.post("/v1/inbound?channel=main", json: cloudInbound(from: "4915112345678", timestamp: now)).status == 200)
+                _ = try await eventually { try await d.daemon.store.lastInbound(channel: "main", recipient: "+4915112345678") != nil }
+                let (s2, b2) = try await d.post("/v1/messages", json: text)
+                #expect(s2 == 202)
+                let id = try JSONDecoder().decode(SubmitResponse.self, from: Data(b2)).id
+                try await d.waitFor(id, in: [.sent])
+                #expect(try await d.channels().channels[0].enforceWindow)
+            }
+        }
+    }
+
+    @Test("messages to one recipient leave in order, one per pacing interval, while others go ahead")
+    func pacing() async throws {
+        try await withSandbox { sandbox, url in
+            var c = testConfig(dir: dir, baseURL: url)
+            c.channels[0].rules.pairIntervalMillis = 1_000
+            try await withDaemon(c, dir: dir) { d in
+                var ids: [String] = []
+                for i in 0..<3 { ids.append(try await d.sendText("m\(i)", to: "+4915100000001")) }
+                let other = try await d.sendText("other", to: "+4915100000002")
+                try await d.waitFor(other, in: [.sent])
+                for id in ids { try await d.waitFor(id, in: [.sent]) }
+                let mine = sandbox.state.received().filter { $0.to == "+4915100000001" }
+                #expect(mine.map { $0.body.contains("m0") ? 0 : $0.body.contains("m1") ? 1 : 2 } == [0, 1, 2])
+                for (a, b) in zip(mine, mine.dropFirst()) { #expect(b.receivedAtMillis - a.receivedAtMillis >= 990) }
+                let otherAt = try #require(sandbox.state.received().first { $0.to == "+4915100000002" }?.receivedAtMillis)
+                // The other recipient was not held behind the paced one.
+                #expect(otherAt < mine[1].receivedAtMillis)
+            }
+        }
+    }
+
+    @Test("a 131056 pair limit holds that recipient only, then it goes")
+    func pairLimit() async throws {
+        let faults = SandboxFaults(recipients: [RecipientFault(to: "+4915100000003", code: 131056, times: 1)])
+        try await withSandbox(faults: faults) { _, url in
+            var c = testConfig(dir: dir, baseURL: url)
+            c.channels[0].rules.pairIntervalMillis = 0
+            try await withDaemon(c, dir: dir) { d in
+                let held = try await d.sendText("x", to: "+4915100000003")
+                let free = try await d.sendText("y", to: "+4915100000004")
+                try await d.waitFor(free, in: [.sent])
+                let m = try await d.waitFor(held, in: [.sent])
+                #expect(m.attempts?.map(\.outcome) == [.rateLimited, .accepted])
+                #expect(m.attempts?.first?.errorCode == 131056)
+            }
+        }
+    }
+
+    @Test("a default time-to-live per priority expires what could not leave in time")
+    func defaultTTL() async throws {
+        var c = testConfig(dir: dir, baseURL: "http://127.0.0.1:9")
+        c.defaultTTLMillis = [.high: 60_000]
+        try await withDaemon(c, dir: dir) { d in
+            let id = try await d.sendText("code 1234", to: "+4915100000005", extra: #","priority":"high","not_before":"2099-01-01T00:00:00Z""#)
+            let m = try await d.message(id)
+            #expect(m.expiresAt == "2099-01-01T00:01:00.000Z")
+        }
+    }
+}

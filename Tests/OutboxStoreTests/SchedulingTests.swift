@@ -1,0 +1,68 @@
+import OutboxCore
+import OutboxStore
+import Testing
+import TestSupport
+
+@Suite("Scheduling in the store")
+struct SchedulingTests {
+    let dir = TempDir()
+    var rules: RecipientRules {
+        var r = RecipientRules()
+        r.enforceWindow = false
+        r.pairIntervalMillis = 6_000
+        return r
+    }
+
+    @Test("one message per recipient per pacing interval; a held recipient does not block others")
+    func pacing() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        // Given a recipient with 100 messages at the front of the queue, and 3 others behind
+        _ = try await store.submit((0..<100).map { text("busy \($0)", to: "+4915100000001") }, nowMillis: 0)
+        _ = try await store.submit((2...4).map { text("other", to: "+491510000000\($0)") }, nowMillis: 0)
+        // When the dispatcher claims
+        let first = try await store.claim(channel: "main", nowMillis: 10, limit: 50, rules: rules)
+        // Then one of the busy recipient's goes, and the others are not held behind it
+        #expect(first.map(\.recipient) == ["+4915100000001", "+4915100000002", "+4915100000003", "+4915100000004"])
+        #expect(first[0].payload.contains("busy 0"))
+        // And nothing more until the interval has passed
+        #expect(try await store.claim(channel: "main", nowMillis: 5_000, limit: 50, rules: rules).isEmpty)
+        #expect(try await store.earliestHold(channel: "main", nowMillis: 5_000) == 6_010)
+        let next = try await store.claim(channel: "main", nowMillis: 6_010, limit: 50, rules: rules)
+        #expect(next.map(\.recipient) == ["+4915100000001"])
+        #expect(next[0].payload.contains("busy 1"))
+    }
+
+    @Test("a message waiting for a retry holds later messages to its recipient, and goes first")
+    func orderAfterRetry() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        var r = rules
+        r.pairIntervalMillis = 0
+        _ = try await store.submit([text("first", to: "+4915100000001"), text("second", to: "+4915100000001")], nowMillis: 0)
+        let claimed = try await store.claim(channel: "main", nowMillis: 10, limit: 10, rules: r)
+        #expect(claimed.count == 1)
+        let f = APIFailure(httpStatus: 500, code: nil, title: "Internal Server Error", details: nil)
+        try await store.record([AttemptRecord(message: claimed[0], startedMillis: 10, latencyMillis: 1,
+                                              result: .failed(f, .retry, retryAfterMillis: nil), decision: .retry(dueMillis: 1_000))], nowMillis: 20)
+        #expect(try await store.claim(channel: "main", nowMillis: 500, limit: 10, rules: r).isEmpty)
+        let again = try await store.claim(channel: "main", nowMillis: 1_000, limit: 10, rules: r)
+        #expect(again.map(\.payload).map { $0.contains("first") } == [true])
+    }
+
+    @Test("a free-form message to a closed window fails at claim time without a request; templates go")
+    func windowAtClaim() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        var r = rules
+        r.enforceWindow = true
+        let template = try Submission(channel: "main", to: "+4915100000002",
+                                      message: .object(["type": .string("template"), "template": .object(["name": .string("t"), "language": .object(["code": .string("en")])])]),
+                                      nowMillis: 0)
+        let ids = try await store.submit([text("hello", to: "+4915100000001"), template], nowMillis: 0)
+        let claimed = try await store.claim(channel: "main", nowMillis: 10, limit: 10, rules: r)
+        #expect(claimed.map(\.type) == ["template"])
+        guard case .created(let textID) = ids[0] else { Issue.record("not created"); return }
+        let t = try #require(try await store.timeline(id: textID))
+        #expect(t.message.state == .failed)
+        #expect(t.message.lastError?.hasPrefix("window_closed") == true)
+        #expect(t.attempts.isEmpty)
+    }
+}
