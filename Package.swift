@@ -28,6 +28,7 @@ let package = Package(
             resources: [
                 .embedInCode("0001_init.sql"),
                 .embedInCode("0002_webhooks.sql"),
+                .embedInCode("0003_scheduler.sql"),
             ]
         ),
         // The only door to SQLite.
@@ -80,10 +81,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // Bulk import from CSV: streaming reader, row checks, idempotency keys, batches.
+        .target(name: "CSVImport", dependencies: ["OutboxAPI", "OutboxCore", "OutboxClient"]),
         .executableTarget(
             name: "wa-outbox",
             dependencies: [
-                "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI",
+                "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI", "CSVImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,5 +118,6 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
+        .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
     ]
 )

@@ -4,3 +4,6 @@
 ALTER TABLE recipients ADD COLUMN next_send_at INTEGER;
 -- Consecutive 131056 (pair rate limit) answers, for Meta's 4^X backoff.
 ALTER TABLE recipients ADD COLUMN pair_failures INTEGER NOT NULL DEFAULT 0;
+
+-- Adaptive throughput: the rate in force after the API throttled the channel (NULL: the configured one).
+ALTER TABLE channel_state ADD COLUMN current_mps INTEGER;

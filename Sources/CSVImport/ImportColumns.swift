@@ -32,13 +32,13 @@ public struct ImportColumns: Sendable, Equatable {
 
     /// Maps `header` (the names as written); `template` and `language` are the
     /// `--template`/`--language` defaults. Throws the reason the header cannot be used.
-    public init(header: [String], template defaultTemplate: String?, language defaultLanguage: String?) throws(HeaderProblem) {
-        count = header.count
-        names = header
+    public init(header given: [String], template defaultTemplate: String?, language defaultLanguage: String?) throws(HeaderProblem) {
+        count = given.count
+        names = given
         var index: [String: Int] = [:]
         var body: [Int: Int] = [:]
         var buttons: [Int: Int] = [:]
-        for (i, raw) in header.enumerated() {
+        for (i, raw) in given.enumerated() {
             let name = raw.trimmingSpaces.lowercased()
             guard !name.isEmpty else { throw HeaderProblem("has no name in column \(i + 1); name every column, or delete the empty one") }
             guard index[name] == nil else { throw HeaderProblem("names '\(name)' twice (columns \(index[name]! + 1) and \(i + 1))") }

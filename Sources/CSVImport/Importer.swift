@@ -28,11 +28,14 @@ public struct Importer: Sendable {
         guard let header = try reader.next() else { throw .emptyFile(path: options.path) }
         let columns = try self.columns(header)
         var mapper = RowMapper(columns: columns, channel: options.channel, importID: importID, template: options.template, language: options.language)
-        var state = RunState(summary: ImportSummary(importID: importID), rejects: RejectsWriter(path: options.rejectsPath, header: header.fields), observer: observer)
+        var state = RunState(summary: ImportSummary(importID: importID), rejects: RejectsWriter(path: options.rejectsPath, header: header.fields),
+                             observer: observer, columns: columns)
         state.summary.dryRun = options.dryRun
         var batch = PendingBatch()
         var sinceCheck = 0
+        var lastRead = 1
         while let record = try reader.next() {
+            lastRead = record.row
             if record.isBlank { continue }
             switch mapper.map(record, nowMillis: clock.nowMillis()) {
             case .rejected(let reason):
@@ -45,25 +48,26 @@ public struct Importer: Sendable {
                     batch.add(line, record: record)
                 }
             }
+            if batch.isEmpty { state.summary.throughRow = lastRead }
             sinceCheck += 1
             let full = batch.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
             guard full || sinceCheck >= options.batchSize else { continue }
             sinceCheck = 0
             if full {
                 guard try await send(&batch, &state) else { break }
+                state.summary.throughRow = lastRead
             }
-            if batch.isEmpty { state.summary.throughRow = record.row }
             observer.progress(state.summary.progress)
             if observer.shouldStop || Task.isCancelled {
                 if try await send(&batch, &state) {
-                    state.summary.throughRow = record.row
+                    state.summary.throughRow = lastRead
                     state.summary.end = .interrupted
                 }
                 break
             }
         }
         if state.summary.end == .finished, try await send(&batch, &state) {
-            state.summary.throughRow = max(state.summary.throughRow, state.lastRow)
+            state.summary.throughRow = lastRead
         }
         state.summary.rejectsFile = try state.rejects.finish()
         observer.progress(state.summary.progress)
@@ -88,13 +92,12 @@ public struct Importer: Sendable {
         for result in response.results {
             let record = batch.records[result.line - 1]
             if let error = result.error {
-                try state.reject(record, reason: "the daemon refused it: \(RowMapper.reason(error))")
+                try state.reject(record, reason: "the daemon refused it: \(RowMapper.reason(error, columns: state.columns))")
             } else {
                 state.summary.rows += 1
                 if result.duplicate == true { state.summary.duplicates += 1 } else { state.summary.accepted += 1 }
             }
         }
-        state.lastRow = rows.upperBound
         batch.removeAll()
         return true
     }
@@ -132,21 +135,5 @@ public struct Importer: Sendable {
         } catch {
             throw .badHeader(path: path, reason: error.description)
         }
-    }
-}
-
-/// The figures and outputs of one run, passed between the importer's steps.
-struct RunState<Observer: ImportObserver> {
-    var summary: ImportSummary
-    let rejects: RejectsWriter
-    let observer: Observer
-    /// The last row a batch settled.
-    var lastRow = 1
-
-    mutating func reject(_ record: CSVRecord, reason: String) throws(ImportError) {
-        summary.rows += 1
-        summary.rejected += 1
-        try rejects.write(record, reason: reason)
-        observer.rejected(row: record.row, reason: reason)
     }
 }

@@ -99,8 +99,12 @@ struct RowMapper {
         return .valid(Array(JSONValue.object(object).canonicalText.utf8))
     }
 
+    func reason(_ error: APIErrorBody.Detail, components: [TemplateComponent]) -> String {
+        Self.reason(error, columns: columns, components: components)
+    }
+
     /// "column: message" for an error about a submission built from a row.
-    func reason(_ error: APIErrorBody.Detail, components: [TemplateComponent] = []) -> String {
+    static func reason(_ error: APIErrorBody.Detail, columns: ImportColumns, components: [TemplateComponent] = []) -> String {
         guard let column = columns.column(forField: error.field, components: components) else { return error.message }
         return "\(column): \(error.message)"
     }

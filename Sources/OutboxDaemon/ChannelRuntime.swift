@@ -11,15 +11,32 @@ final class ChannelRuntime: Sendable {
         var sent = RollingCounter()
         var failed = RollingCounter()
         var started = RollingCounter(seconds: 60)
+        var adaptive: AdaptiveRate
     }
 
     let config: ChannelConfig
     let doorbell = Doorbell()
-    private let figures = Mutex(Figures())
+    private let figures: Mutex<Figures>
 
-    init(config: ChannelConfig, pause: ChannelPause?) {
+    init(config: ChannelConfig, pause: ChannelPause?, savedRate: Int? = nil) {
         self.config = config
-        figures.withLock { $0.pause = pause }
+        figures = Mutex(Figures(pause: pause, adaptive: AdaptiveRate(configured: config.messagesPerSecond, current: savedRate)))
+    }
+
+    /// The API said the channel sends too fast: slow down (multiplicatively).
+    func throttled(nowMillis: Int64) {
+        figures.withLock { f in
+            let observed = Double(f.started.sum(lastSeconds: 2, nowMillis: nowMillis)) / 2
+            f.adaptive.throttled(nowMillis: nowMillis, observedRate: observed)
+        }
+    }
+
+    /// The limit in force now, after climbing back (additively) where it is due.
+    func currentLimit(nowMillis: Int64) -> (limit: Int, adaptive: Int?) {
+        figures.withLock { f in
+            f.adaptive.tick(nowMillis: nowMillis)
+            return (f.adaptive.limit, f.adaptive.current)
+        }
     }
 
     var name: String { config.name }
@@ -66,11 +83,11 @@ final class ChannelRuntime: Sendable {
         }
     }
 
-    func snapshot(nowMillis: Int64) -> (sent1m: Int, failed1m: Int, sent1h: Int, failed1h: Int, rate: Double, inFlight: Int) {
+    func snapshot(nowMillis: Int64) -> (sent1m: Int, failed1m: Int, sent1h: Int, failed1h: Int, rate: Double, inFlight: Int, limit: Int) {
         figures.withLock { f in
             (f.sent.sum(lastSeconds: 60, nowMillis: nowMillis), f.failed.sum(lastSeconds: 60, nowMillis: nowMillis),
              f.sent.sum(lastSeconds: 3600, nowMillis: nowMillis), f.failed.sum(lastSeconds: 3600, nowMillis: nowMillis),
-             Double(f.started.sum(lastSeconds: 10, nowMillis: nowMillis - 1000)) / 10, f.inFlight)
+             Double(f.started.sum(lastSeconds: 10, nowMillis: nowMillis - 1000)) / 10, f.inFlight, f.adaptive.limit)
         }
     }
 }

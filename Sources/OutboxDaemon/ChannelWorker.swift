@@ -25,10 +25,11 @@ struct ChannelWorker: Sendable {
 
     func run() async {
         var limiter = RateLimiter(limit: config.messagesPerSecond)
+        var spacing = RecipientSpacing(intervalNanos: config.rules.pairIntervalMillis * Nanos.perMillisecond)
         await withDiscardingTaskGroup { sends in
             while !stopping.isSet, !Task.isCancelled {
                 do {
-                    try await step(&limiter, sends: &sends)
+                    try await step(&limiter, &spacing, sends: &sends)
                 } catch {
                     logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
                     await runtime.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
@@ -44,8 +45,14 @@ struct ChannelWorker: Sendable {
     }
 
     /// One round: wait while paused or full, claim a batch, start each when the limiter allows.
-    private func step(_ limiter: inout RateLimiter, sends: inout DiscardingTaskGroup) async throws {
+    private func step(_ limiter: inout RateLimiter, _ spacing: inout RecipientSpacing, sends: inout DiscardingTaskGroup) async throws {
         let now = clock.now()
+        let (limit, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)
+        if limit != limiter.limit {
+            logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(limit)", "configured_mps": "\(config.messagesPerSecond)"])
+            limiter.setLimit(limit)
+            try await store.saveRate(channel: config.name, mps: adaptive)
+        }
         if let pause = runtime.pause(nowMillis: now / Nanos.perMillisecond) {
             let until = pause.untilMillis.map { $0 * Nanos.perMillisecond } ?? now + 60 * Nanos.perSecond
             await runtime.doorbell.wait(until: until, clock: clock)
@@ -59,7 +66,7 @@ struct ChannelWorker: Sendable {
             return
         }
         // A limited channel claims about 100 ms worth, so claimed messages do not wait long.
-        let batch = config.messagesPerSecond > 0 ? min(free, max(1, config.messagesPerSecond / 10)) : free
+        let batch = limiter.limit > 0 ? min(free, max(1, limiter.limit / 10)) : free
         let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules)
         if claimed.isEmpty {
             var next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond } ?? .max
@@ -71,7 +78,8 @@ struct ChannelWorker: Sendable {
             return
         }
         for (i, message) in claimed.enumerated() {
-            let allowed = limiter.nextAllowed(now: clock.now())
+            // The claim held the recipient from claim time; requests themselves stay an interval apart too.
+            let allowed = max(limiter.nextAllowed(now: clock.now()), spacing.nextAllowed(message.recipient))
             if allowed > clock.now() { try? await clock.sleep(until: allowed) }
             let start = clock.now()
             if stopping.isSet || runtime.pause(nowMillis: start / Nanos.perMillisecond) != nil {
@@ -79,6 +87,7 @@ struct ChannelWorker: Sendable {
                 return
             }
             limiter.record(now: start)
+            spacing.record(message.recipient, at: start)
             runtime.started(atMillis: start / Nanos.perMillisecond)
             sends.addTask { await send(message, startedAt: start) }
         }
@@ -97,6 +106,9 @@ struct ChannelWorker: Sendable {
             result = .failed(APIFailure(httpStatus: nil, code: nil, title: "stored body unreadable", details: "\(error)"), .permanent, retryAfterMillis: nil)
         }
         let end = clock.now()
+        if case .failed(let failure, .retrySlow, _) = result, failure.code == 130429 || (failure.code == nil && failure.httpStatus == 429) {
+            runtime.throttled(nowMillis: end / Nanos.perMillisecond)
+        }
         var rng = SystemRandomNumberGenerator()
         let decision = SendDecision.after(
             result, history: message.history.adding(result.outcome), createdMillis: message.createdMillis,
@@ -129,4 +141,24 @@ final class StopFlag: Sendable {
     private let flag = Mutex(false)
     var isSet: Bool { flag.withLock { $0 } }
     func set() { flag.withLock { $0 = true } }
+}
+
+/// The last request start per recipient, so requests to one recipient stay `interval` apart
+/// even when a claimed message waited before it left. Forgets starts older than the interval.
+struct RecipientSpacing {
+    let intervalNanos: Int64
+    private var lastStart: [String: Int64] = [:]
+
+    init(intervalNanos: Int64) { self.intervalNanos = intervalNanos }
+
+    func nextAllowed(_ recipient: String) -> Int64 {
+        guard intervalNanos > 0, let last = lastStart[recipient] else { return 0 }
+        return last + intervalNanos
+    }
+
+    mutating func record(_ recipient: String, at start: Int64) {
+        guard intervalNanos > 0 else { return }
+        if lastStart.count > 50_000 { lastStart = lastStart.filter { start - $0.value < intervalNanos } }
+        lastStart[recipient] = start
+    }
 }

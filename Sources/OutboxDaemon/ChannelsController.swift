@@ -34,7 +34,7 @@ struct ChannelsController: Sendable {
             return ChannelStatus(
                 name: r.name, api: r.config.api.rawValue, queued: c.queued, sending: c.sending,
                 awaitingSettlement: c.awaitingSettlement, sent1m: f.sent1m, failed1m: f.failed1m, sent1h: f.sent1h,
-                failed1h: f.failed1h, rateMps: f.rate, limitMps: r.config.messagesPerSecond, inFlight: f.inFlight,
+                failed1h: f.failed1h, rateMps: f.rate, limitMps: f.limit, inFlight: f.inFlight,
                 paused: pause != nil, pauseReason: pause?.reason, pausedUntil: pause?.untilMillis.map { RFC3339.format(millis: $0) },
                 oldestQueuedAgeSeconds: c.oldestQueuedMillis.map { Double(now - $0) / 1000 }, enforceWindow: r.config.enforceWindow)
         }

@@ -45,7 +45,8 @@ public final class Daemon: Sendable {
                            metadata: ["count": "\(interrupted)", "wait": "\(DurationText.format(milliseconds: config.retry.unknownOutcomeWaitMillis))"])
         }
         let pauses = try await store.pauses()
-        let runtimes = config.channels.map { ChannelRuntime(config: $0, pause: pauses[$0.name]) }
+        let rates = try await store.savedRates()
+        let runtimes = config.channels.map { ChannelRuntime(config: $0, pause: pauses[$0.name], savedRate: rates[$0.name]) }
         for seed in try await store.attemptCounts(sinceMillis: now - 3_600_000) {
             runtimes.first { $0.name == seed.channel }?.seed(outcome: seed.outcome, atMillis: seed.at)
         }

@@ -50,6 +50,27 @@ extension OutboxStore {
         }
     }
 
+    /// Saves the adaptive rate in force (nil: the configured one), so it survives a restart.
+    public func saveRate(channel: String, mps: Int?) async throws(StoreError) {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO channel_state (channel, current_mps) VALUES (?, ?)
+                ON CONFLICT(channel) DO UPDATE SET current_mps = excluded.current_mps
+                """, arguments: [channel, mps])
+        }
+    }
+
+    /// The saved adaptive rates.
+    public func savedRates() async throws(StoreError) -> [String: Int] {
+        try await read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT channel, current_mps FROM channel_state WHERE current_mps IS NOT NULL") {
+                out[row["channel"]] = row["current_mps"]
+            }
+            return out
+        }
+    }
+
     /// Every paused channel and why.
     public func pauses() async throws(StoreError) -> [String: ChannelPause] {
         try await read { db in

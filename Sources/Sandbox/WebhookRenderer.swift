@@ -82,11 +82,11 @@ enum WebhookRenderer {
         return (contact, message)
     }
 
-    /// Compact JSON with slashes left alone. Encoding these plain structs cannot fail; the
+    /// Compact JSON, keys sorted so a body is the same every time, slashes left alone. Encoding these plain structs cannot fail; the
     /// fallback keeps the signature simple.
     static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return "{}" }
         return String(decoding: data, as: UTF8.self)
     }

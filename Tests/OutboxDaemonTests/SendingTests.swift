@@ -76,6 +76,8 @@ struct SendingTests {
                 }
                 #expect(rateLimited > 0)
                 #expect(sandbox.state.received().count == 40)
+                // The channel slowed down on its own (AIMD): it now has a limit where it had none.
+                #expect(try await d.channels().channels[0].limitMps > 0)
             }
         }
     }

@@ -102,6 +102,7 @@ struct SandboxInboundTests {
             #expect((message["context"] as? [String: Any])?["id"] as? String == "wamid.earlier")
 
             // And the log names them as messages
+            #expect(try await eventually { server.state.webhookDeliveries().count == 2 })
             #expect(server.state.webhookDeliveries().map(\.status) == ["message", "message"])
         }
     }

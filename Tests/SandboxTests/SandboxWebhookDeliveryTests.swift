@@ -31,8 +31,8 @@ struct SandboxWebhookDeliveryTests {
             ]))
             let wamid = try #require(reply.messageID)
 
-            // Then three webhooks arrive: sent, delivered, read
-            #expect(try await eventually { receiver.hits.count >= 3 })
+            // Then three webhooks arrive: sent, delivered, read (the sandbox logs each once answered)
+            #expect(try await eventually { receiver.hits.count >= 3 && server.state.webhookDeliveries().count >= 3 })
             let hits = receiver.hits
             #expect(hits.map(\.status) == ["sent", "delivered", "read"])
 
@@ -158,7 +158,7 @@ struct SandboxWebhookDeliveryTests {
             let wamid = try #require(try await client.sendText(to: "+4915112345678").messageID)
 
             // Then each status arrives twice, with the same body
-            #expect(try await eventually { receiver.hits.count >= 6 })
+            #expect(try await eventually { receiver.hits.count >= 6 && server.state.webhookDeliveries().count >= 6 })
             let hits = receiver.hits(for: wamid)
             #expect(hits.map(\.status) == ["sent", "sent", "delivered", "delivered", "read", "read"])
             for pair in stride(from: 0, to: 6, by: 2) {
@@ -189,7 +189,7 @@ struct SandboxWebhookDeliveryTests {
             let wamid = try #require(try await client.sendText(to: "+4915112345678").messageID)
 
             // Then sent is tried three times, then delivered and read go through
-            #expect(try await eventually { receiver.hits.count >= 5 })
+            #expect(try await eventually { receiver.hits.count >= 5 && server.state.webhookDeliveries().count >= 5 })
             #expect(receiver.hits(for: wamid).map(\.status) == ["sent", "sent", "sent", "delivered", "read"])
             #expect(Set(receiver.hits.prefix(3).map(\.body)).count == 1)
             let deliveries = server.state.webhookDeliveries()
@@ -229,7 +229,8 @@ struct SandboxWebhookDeliveryTests {
             let start = clock.now
             try await withSandboxServer(Self.configuration(url, statusDelayMillis: 60_000)) { _, client in
                 // When a message is sent and the sandbox stops right away
-                #expect(try await client.sendText(to: "+4915112345678").status == 200)
+                let reply = try await client.sendText(to: "+4915112345678")
+                #expect(reply.status == 200)
             }
 
             // Then the sandbox stopped promptly and nothing was posted
@@ -253,7 +254,7 @@ struct SandboxWebhookDeliveryTests {
             let loud = try #require(try await client.sendText(to: "+4915112345678").messageID)
 
             // Then only test-key-1's message is reported
-            #expect(try await eventually { receiver.hits.count >= 3 })
+            #expect(try await eventually { receiver.hits.count >= 3 && server.state.webhookDeliveries().count >= 3 })
             try await Task.sleep(for: .milliseconds(30))
             #expect(receiver.hits(for: quiet).isEmpty)
             #expect(Set(server.state.webhookDeliveries().map(\.messageID)) == [loud])

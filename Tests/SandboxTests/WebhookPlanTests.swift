@@ -137,7 +137,8 @@ struct WebhookPlanTests {
         #expect(a == FakeAccount(key: "key-1", phoneNumberID: nil))
         #expect(a != FakeAccount(key: "key-2", phoneNumberID: nil))
         #expect(a.wabaID.count == 15 && a.phoneNumberID.count == 15 && a.displayPhoneNumber.count == 11)
-        #expect(a.phoneNumberID.allSatisfy(\.isNumber))
+        let digitsOnly = a.phoneNumberID.allSatisfy { $0.isNumber }
+        #expect(digitsOnly)
         #expect(FakeAccount(key: "key-1", phoneNumberID: "106540352242922").phoneNumberID == "106540352242922")
     }
 

@@ -1,17 +1,33 @@
 import ArgumentParser
+import Foundation
 import OutboxAPI
+import OutboxCore
 
-/// `wa-outbox cancel ID`.
+/// `wa-outbox cancel ID` or `wa-outbox cancel --import ID`.
 struct Cancel: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Cancel a message that has not been handed to the API.")
+    static let configuration = CommandConfiguration(
+        abstract: "Cancel a message, or every still-queued message of an import, that has not been handed to the API.")
 
     @OptionGroup var client: ClientOptions
 
     @Argument(help: "The message id.")
-    var id: String
+    var id: String?
+
+    @Option(name: .customLong("import"), help: "Cancel every still-queued message of this import (its id as `import` printed it).")
+    var importID: String?
+
+    func validate() throws {
+        guard (id == nil) != (importID == nil) else { throw ValidationError("give exactly one of a message ID or --import ID") }
+    }
 
     func run() async throws {
-        let r = try await client.withClient { c in try await c.call(.DELETE, "/v1/messages/\(id)", as: SubmitResponse.self) }
+        if let importID {
+            let path = "/v1/imports/" + (importID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? importID)
+            let r = try await client.withClient { c in try await c.call(.DELETE, path, as: JSONValue.self) }
+            if client.json { printJSON(r.raw) } else { print("\(r.value["cancelled"].map(\.canonicalText) ?? "0") queued messages of import \(importID) cancelled") }
+            return
+        }
+        let r = try await client.withClient { c in try await c.call(.DELETE, "/v1/messages/\(id!)", as: SubmitResponse.self) }
         if client.json { printJSON(r.raw) } else { print("\(r.value.id) cancelled") }
     }
 }

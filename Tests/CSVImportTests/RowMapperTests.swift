@@ -1,0 +1,111 @@
+import Foundation
+import OutboxCore
+import Testing
+@testable import CSVImport
+
+/// One row into one submission line, or a reason naming the row's column.
+@Suite("Row to submission")
+struct RowMapperTests {
+    static let now: Int64 = 1_800_000_000_000
+
+    func mapper(_ header: [String], template: String? = nil, language: String? = nil) throws -> RowMapper {
+        let columns = try ImportColumns(header: header, template: template, language: language)
+        return RowMapper(columns: columns, channel: "main", importID: "0123456789abcdef", template: template, language: language)
+    }
+
+    func record(_ fields: [String], row: Int = 2) -> CSVRecord {
+        CSVRecord(fields: fields.map { Array($0.utf8) }, row: row, line: row)
+    }
+
+    func json(_ outcome: RowMapper.Outcome) throws -> JSONValue {
+        guard case .valid(let line) = outcome else { throw MapperTestError("rejected: \(outcome)") }
+        #expect(!line.contains(0x0A))
+        return try JSONParser.parse(line)
+    }
+
+    func reason(_ outcome: RowMapper.Outcome) -> String? {
+        if case .rejected(let r) = outcome { return r }
+        return nil
+    }
+
+    @Test("a text row becomes a bulk submission of the import with a derived key")
+    func textRow() throws {
+        var m = try mapper(["to", "text"])
+        let j = try json(m.map(record(["+49 151 1234-5678", "Hi, \"you\"\nthere"]), nowMillis: Self.now))
+        #expect(j["to"] == .string("+4915112345678"))
+        #expect(j["priority"] == .string("bulk"))
+        #expect(j["import_id"] == .string("0123456789abcdef"))
+        #expect(j["message"] == .object(["type": .string("text"), "text": .object(["body": .string("Hi, \"you\"\nthere")])]))
+        let key = try #require(j["idempotency_key"]?.stringValue)
+        #expect(key.hasPrefix("imp-0123456789abcdef-"))
+        let again = try json(m.map(record(["4915112345678", "Hi, \"you\"\nthere"], row: 9), nowMillis: Self.now))
+        #expect(again["idempotency_key"]?.stringValue == key, "the same normalised content gives the same key")
+        let other = try json(m.map(record(["4915112345678", "Hi"]), nowMillis: Self.now))
+        #expect(other["idempotency_key"]?.stringValue != key)
+    }
+
+    @Test("a row's own key, priority and times are used as given")
+    func optionalColumns() throws {
+        var m = try mapper(["to", "text", "idempotency_key", "priority", "not_before", "expires_at"])
+        let j = try json(m.map(record(["+4915112345678", "x", "order-7", "High", "2099-01-01T10:00:00Z", "2099-01-02T10:00:00+02:00"]), nowMillis: Self.now))
+        #expect(j["idempotency_key"] == .string("order-7"))
+        #expect(j["priority"] == .string("high"))
+        #expect(j["not_before"] == .string("2099-01-01T10:00:00Z"))
+    }
+
+    @Test("a template row builds header, body and URL button parameters")
+    func templateRow() throws {
+        var m = try mapper(["to", "header.1", "body.1", "body.2", "button.2"], template: "order_update", language: "en_US")
+        let j = try json(m.map(record(["+4915112345678", "Big news", "Ann", "42", "track/42"]), nowMillis: Self.now))
+        let t = try #require(j["message"]?["template"])
+        #expect(t["name"] == .string("order_update"))
+        #expect(t["language"] == .object(["code": .string("en_US")]))
+        let c = try #require(t["components"]?.arrayValue)
+        #expect(c.count == 3)
+        #expect(c[1]["parameters"]?.arrayValue?.map { $0["text"] } == [.string("Ann"), .string("42")])
+        #expect(c[2]["index"] == .string("1"))
+        #expect(c[2]["sub_type"] == .string("url"))
+    }
+
+    @Test("every row of a template fills the same number of body parameters")
+    func parameterCounts() throws {
+        var m = try mapper(["to", "template", "body.1", "body.2"], language: "en")
+        #expect(reason(m.map(record(["+4915112345678", "a", "Ann", "42"], row: 2), nowMillis: Self.now)) == nil)
+        #expect(reason(m.map(record(["+4915112345679", "b", "Bob", ""], row: 3), nowMillis: Self.now)) == nil, "another template may differ")
+        let fewer = reason(m.map(record(["+4915112345670", "a", "Cy", ""], row: 4), nowMillis: Self.now))
+        #expect(fewer == "template 'a' has 2 body parameters in row 2 but 1 here; every row of a template fills the same {{1}}, {{2}}, ...")
+        let gap = reason(m.map(record(["+4915112345671", "a", "", "7"], row: 5), nowMillis: Self.now))
+        #expect(gap?.hasPrefix("body.1: is empty but body.2 is set") == true)
+        let missing = reason(m.map(record(["+4915112345672", "", "x", "y"], row: 6), nowMillis: Self.now))
+        #expect(missing == "template: is empty and no --template was given")
+    }
+
+    @Test("bad rows are rejected with the column at fault", arguments: [
+        (["12", "x", ""], "to: '12' has 2 digits"),
+        (["+4915112345678", "", ""], "text: must not be empty"),
+        (["+4915112345678", String(repeating: "é", count: 5000), ""], "text: is 5000 characters; the limit is 4096"),
+        (["+4915112345678", "x", "urgent"], "priority: must be high, normal or bulk"),
+    ] as [([String], String)])
+    func rejected(fields: [String], expected: String) throws {
+        var m = try mapper(["to", "text", "priority"])
+        let got = reason(m.map(record(fields), nowMillis: Self.now))
+        #expect(got?.hasPrefix(expected) == true, "\(got ?? "accepted")")
+    }
+
+    @Test("dates, field counts and encodings are checked")
+    func otherChecks() throws {
+        var m = try mapper(["to", "text", "not_before", "expires_at"])
+        #expect(reason(m.map(record(["+4915112345678", "x", "tomorrow", ""]), nowMillis: Self.now))?.hasPrefix("not_before: 'tomorrow' is not an RFC 3339 time") == true)
+        #expect(reason(m.map(record(["+4915112345678", "x", "", "2001-01-01T00:00:00Z"]), nowMillis: Self.now))?.hasPrefix("expires_at:") == true)
+        #expect(reason(m.map(record(["+4915112345678", "x"]), nowMillis: Self.now)) == "has 2 fields; the header has 4")
+        #expect(reason(m.map(record(["+4915112345678", "x", "", "", "y"]), nowMillis: Self.now)) == "has 5 fields; the header has 4")
+        let latin1 = CSVRecord(fields: [Array("+4915112345678".utf8), [0x43, 0x61, 0x66, 0xE9], [], []], row: 2, line: 2)
+        #expect(reason(m.map(latin1, nowMillis: Self.now)) == "column 'text' is not valid UTF-8 text; save the file as CSV UTF-8")
+    }
+}
+
+/// A row the test expected to be valid was rejected.
+struct MapperTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
