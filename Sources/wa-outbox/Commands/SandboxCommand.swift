@@ -22,6 +22,12 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: "A valid D360-API-KEY, optionally with a per-key limit: KEY or KEY=MPS. Repeat for more. None: any non-empty key is accepted.")
     var keys: [String] = []
 
+    @Option(name: .customLong("webhook"), help: "KEY=URL: deliver status and inbound webhooks for this key to URL (repeat for more keys).")
+    var webhooks: [String] = []
+
+    @Option(help: "Milliseconds between the sent, delivered and read webhooks of a message.")
+    var statusDelay: Int = 20
+
     @Option(help: "A JSON file with the faults to inject from the start.")
     var faults: String?
 
@@ -35,13 +41,18 @@ struct SandboxCommand: AsyncParsableCommand {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
             throw CLIError("--listen '\(listen)' is not HOST:PORT")
         }
-        var config = SandboxConfiguration(host: String(listen[..<colon]), port: port, seed: seed, recordBodies: !noBodies)
+        var config = SandboxConfiguration(host: String(listen[..<colon]), port: port, seed: seed, recordBodies: !noBodies, statusDelayMillis: statusDelay)
         for k in keys {
             let parts = k.split(separator: "=", maxSplits: 1).map(String.init)
             guard let key = parts.first, !key.isEmpty else { throw CLIError("--key must not be empty") }
             let mps = parts.count > 1 ? Int(parts[1]) : 0
             guard let mps, mps >= 0 else { throw CLIError("--key \(key)=...: the limit must be a whole number of messages per second") }
             config.keys[key] = SandboxKey(messagesPerSecond: mps)
+        }
+        for w in webhooks {
+            let parts = w.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw CLIError("--webhook must be KEY=URL, not '\(w)'") }
+            config.keys[parts[0], default: SandboxKey()].webhookURL = parts[1]
         }
         if let faults {
             guard let data = FileManager.default.contents(atPath: faults) else { throw CLIError("cannot read \(faults)") }
