@@ -44,7 +44,7 @@ extension OutboxStore {
         return try await write { db in
             let columns = "id, recipient, type, payload, attempts, rate_limited, created_at, due_at, expires_at"
             let select = try db.cachedStatement(sql: """
-                SELECT \(columns) FROM messages
+                SELECT id, recipient, due_at FROM messages
                 WHERE state = 'queued' AND channel = ? AND priority = ? AND due_at <= ? AND (due_at, id) > (?, ?)
                 ORDER BY due_at, id LIMIT ?
                 """)
