@@ -50,7 +50,7 @@ extension OutboxStore {
                 """)
             // The recipient's earliest due message of this priority: per-recipient order is submission order.
             let earliest = try db.cachedStatement(sql: """
-                SELECT \(columns) FROM messages
+                SELECT \(columns) FROM messages INDEXED BY messages_recipient
                 WHERE recipient = ? AND channel = ? AND priority = ? AND state = 'queued' AND due_at <= ?
                 ORDER BY id LIMIT 1
                 """)
