@@ -29,13 +29,13 @@ public enum ImportKeys {
 
     /// The key of a row without an `idempotency_key` of its own: `imp-<import id>-<hash>`,
     /// the hash over what the row asks for once normalised (recipient in E.164, the message
-    /// in canonical JSON). Two identical rows of one file are therefore one message.
+    /// in canonical JSON bytes). Two identical rows of one file are therefore one message.
     public static func rowKey(importID: String, _ submission: Submission) -> String {
         var hash = FNV1a64()
         hash.update(importID)
         hash.update(submission.channel)
         hash.update(submission.recipient.e164)
-        hash.update(submission.message.canonicalText)
+        hash.update(CanonicalJSON.bytes(submission.message))
         hash.update(submission.priority.rawValue)
         hash.update(submission.notBeforeMillis.map { String($0) } ?? "")
         hash.update(submission.expiresAtMillis.map { String($0) } ?? "")

@@ -96,7 +96,7 @@ struct RowMapper {
         if object["idempotency_key"] == nil {
             object["idempotency_key"] = .string(ImportKeys.rowKey(importID: importID, submission))
         }
-        return .valid(Array(JSONValue.object(object).canonicalText.utf8))
+        return .valid(CanonicalJSON.bytes(.object(object)))
     }
 
     func reason(_ error: APIErrorBody.Detail, components: [TemplateComponent]) -> String {

@@ -33,4 +33,14 @@ struct ImportKeysTests {
         #expect(ImportKeys.rowKey(importID: "abc", s1) != ImportKeys.rowKey(importID: "abc", s3))
         #expect(ImportKeys.rowKey(importID: "abc", s1).hasPrefix("imp-abc-"))
     }
+
+    @Test("canonical JSON bytes are exactly JSONValue.canonicalText, escapes and all")
+    func canonicalBytes() throws {
+        let value: JSONValue = .object([
+            "z": .string("quote \" back \\ nl \n cr \r tab \t bell \u{07} é 🙂"),
+            "a": .array([.int(-3), .double(2.5), .double(4), .bool(true), .null, .object([:])]),
+            "m": .object(["b": .string(""), "a": .string("x")]),
+        ])
+        #expect(CanonicalJSON.bytes(value) == Array(value.canonicalText.utf8))
+    }
 }
