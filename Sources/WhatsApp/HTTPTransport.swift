@@ -15,6 +15,9 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
     public init(maxConnectionsPerHost: Int = 64, connectTimeoutMillis: Int64 = 5_000, clock: any OutboxClock = SystemClock()) {
         var config = HTTPClient.Configuration()
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
+        // A refused connection fails its request at once (nothing was sent: our backoff retries it)
+        // instead of AsyncHTTPClient re-dialling in a tight loop until the deadline.
+        config.connectionPool.retryConnectionEstablishment = false
         config.timeout = .init(connect: .milliseconds(connectTimeoutMillis), read: nil)
         config.redirectConfiguration = .disallow
         config.decompression = .disabled
