@@ -107,6 +107,16 @@ extension JSONValue {
     /// Writes a JSON string literal with the escapes RFC 8259 requires.
     public static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        writeEscaped(s, to: &out)
+        out += "\""
+    }
+
+    /// Writes the inside of a JSON string literal: `"`, `\\` and control characters escaped.
+    public static func writeEscaped(_ s: String, to out: inout String) {
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -120,6 +130,5 @@ extension JSONValue {
             default: out.unicodeScalars.append(scalar)
             }
         }
-        out += "\""
     }
 }

@@ -1,3 +1,4 @@
+import OutboxCore
 /// The JSON bodies of the sandbox's `/messages` answers, written by hand because this is the
 /// hot path (WHATSAPP-API.md §2).
 enum ResponseRenderer {
@@ -49,23 +50,6 @@ enum ResponseRenderer {
 
     /// Appends `text` as the inside of a JSON string literal.
     static func appendEscaped(_ text: String, to out: inout String) {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
+        JSONValue.writeEscaped(text, to: &out)
     }
 }
