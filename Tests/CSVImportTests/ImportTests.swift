@@ -114,6 +114,10 @@ struct ImportTests {
             }
             await #expect(throws: ImportError.unknownChannel("nope", known: ["main", "other"])) { try await d.importFile(good, channel: "nope") }
             await #expect(throws: ImportError.self) { try await d.importFile(dir.file("missing.csv")) }
+            let latin1 = dir.csv("latin1.csv", bytes: [0x74, 0x6F, 0x2C, 0x74, 0xE9, 0x78, 0x74, 0x0A])
+            await #expect(throws: ImportError.notUTF8(path: latin1, detail: "the header row has bytes that are not UTF-8")) { try await d.importFile(latin1) }
+            let utf16 = dir.csv("utf16.csv", bytes: [0xFF, 0xFE, 0x74, 0x00, 0x6F, 0x00])
+            await #expect(throws: ImportError.self) { try await d.importFile(utf16) }
             let all = try await d.allMessages()
             #expect(all.isEmpty)
         }
