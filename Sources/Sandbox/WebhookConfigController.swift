@@ -1,3 +1,4 @@
+import OutboxCore
 import Foundation
 import Hummingbird
 
@@ -25,7 +26,7 @@ struct WebhookConfigController: Sendable {
         guard let webhook = try? JSONDecoder().decode(SandboxWebhook.self, from: Data(buffer.readableBytesView)) else {
             return Self.refusal(status: 400, #"The body must be {"url": "https://...", "headers": {"Name": "value"}}."#)
         }
-        if let problem = WebhookURLRule.problem(with: webhook.url) {
+        if let problem = WebhookURLRule.problem(webhook.url) {
             return Self.refusal(status: 400, problem)
         }
         state.setWebhook(webhook, forKey: key)

@@ -31,19 +31,3 @@ public protocol AccountAPI: Sendable {
     /// Sends `method` to `url` with the channel's key; returns the status and body.
     func call(_ method: String, url: String, apiKey: String, body: String?, timeoutMillis: Int64) async throws -> (status: Int, body: [UInt8])
 }
-
-/// 360dialog's rules for a webhook URL: https, no underscore in the host, no port. Loopback
-/// hosts are exempt so the built-in sandbox can deliver to a local receiver.
-public enum WebhookURLRule {
-    /// The problem with `text`, or nil when 360dialog would take it.
-    public static func problem(_ text: String) -> String? {
-        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return "'\(text)' is not a URL"
-        }
-        if ["127.0.0.1", "localhost", "::1"].contains(host.lowercased()) { return nil }
-        if scheme != "https" { return "360dialog requires https, not \(scheme)" }
-        if host.contains("_") { return "360dialog refuses an underscore in the host name (\(host))" }
-        if url.port != nil { return "360dialog refuses a port in the URL; put the receiver behind a proxy on 443" }
-        return nil
-    }
-}
