@@ -29,6 +29,7 @@ let package = Package(
                 .embedInCode("0001_init.sql"),
                 .embedInCode("0002_webhooks.sql"),
                 .embedInCode("0003_scheduler.sql"),
+                .embedInCode("0004_reach.sql"),
             ]
         ),
         // The only door to SQLite.

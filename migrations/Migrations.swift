@@ -5,5 +5,6 @@ public enum Migrations {
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
         ("0002_webhooks", String(decoding: PackageResources._002_webhooks_sql, as: UTF8.self)),
         ("0003_scheduler", String(decoding: PackageResources._003_scheduler_sql, as: UTF8.self)),
+        ("0004_reach", String(decoding: PackageResources._004_reach_sql, as: UTF8.self)),
     ]
 }
