@@ -11,3 +11,6 @@ CREATE TABLE reach (
     PRIMARY KEY (portfolio, recipient)
 ) WITHOUT ROWID;
 CREATE INDEX reach_at ON reach(portfolio, reached_at);
+
+-- Open windows per channel, for stats: recipients who wrote recently, without a scan.
+CREATE INDEX recipients_inbound ON recipients(last_inbound_at) WHERE last_inbound_at IS NOT NULL;

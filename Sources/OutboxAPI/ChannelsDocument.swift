@@ -20,12 +20,21 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
     public var pausedUntil: String?
     public var oldestQueuedAgeSeconds: Double?
     public var enforceWindow: Bool
+    /// Recipients of this channel whose 24-hour window is open now.
+    public var openWindows: Int?
+    /// The business portfolio whose messaging limit this channel counts against.
+    public var portfolio: String?
+    /// The portfolio's unique recipients reached outside their window in the last 24 h
+    /// (shared by every channel of the portfolio).
+    public var tierUsed: Int?
+    /// The portfolio's messaging limit (Meta's tier); nil: unlimited.
+    public var tierLimit: Int?
 
     enum CodingKeys: String, CodingKey {
         case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
         case sent1h = "sent_1h", failed1h = "failed_1h", rateMps = "rate_mps", limitMps = "limit_mps", inFlight = "in_flight"
         case paused, pauseReason = "pause_reason", pausedUntil = "paused_until", oldestQueuedAgeSeconds = "oldest_queued_age_s"
-        case enforceWindow = "enforce_window"
+        case enforceWindow = "enforce_window", openWindows = "open_windows", portfolio, tierUsed = "tier_used", tierLimit = "tier_limit"
     }
 
     public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
@@ -69,6 +78,45 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         try c.encode(pausedUntil, forKey: .pausedUntil)
         try c.encode(oldestQueuedAgeSeconds, forKey: .oldestQueuedAgeSeconds)
         try c.encode(enforceWindow, forKey: .enforceWindow)
+        try c.encode(openWindows, forKey: .openWindows)
+        try c.encode(portfolio, forKey: .portfolio)
+        try c.encode(tierUsed, forKey: .tierUsed)
+        try c.encode(tierLimit, forKey: .tierLimit)
+    }
+}
+
+/// One business portfolio's messaging limit and its use (WHATSAPP-API.md §4.4).
+public struct PortfolioStatus: Codable, Sendable, Equatable {
+    public var name: String
+    /// Unique recipients reached with a template outside their window in the last 24 h.
+    public var used: Int
+    /// Meta's tier; nil: unlimited.
+    public var limit: Int?
+    /// How many the daemon reaches before such messages wait (`use_up_to` of the limit).
+    public var budget: Int?
+    /// When the oldest counted recipient stops counting (a place frees up), if any is counted.
+    public var nextFreeAt: String?
+    public var channels: [String]
+
+    enum CodingKeys: String, CodingKey { case name, used, limit, budget, nextFreeAt = "next_free_at", channels }
+
+    public init(name: String, used: Int, limit: Int?, budget: Int?, nextFreeAt: String?, channels: [String]) {
+        self.name = name
+        self.used = used
+        self.limit = limit
+        self.budget = budget
+        self.nextFreeAt = nextFreeAt
+        self.channels = channels
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(used, forKey: .used)
+        try c.encode(limit, forKey: .limit)
+        try c.encode(budget, forKey: .budget)
+        try c.encode(nextFreeAt, forKey: .nextFreeAt)
+        try c.encode(channels, forKey: .channels)
     }
 }
 
@@ -76,12 +124,17 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
 public struct ChannelsDocument: Codable, Sendable, Equatable {
     public var channels: [ChannelStatus]
     public var databaseBytes: Int64
+    public var portfolios: [PortfolioStatus]?
+    /// Retention's policy and its last pass; nil until a pass ran.
+    public var retention: RetentionStatus?
 
-    enum CodingKeys: String, CodingKey { case channels, databaseBytes = "database_bytes" }
+    enum CodingKeys: String, CodingKey { case channels, databaseBytes = "database_bytes", portfolios, retention }
 
-    public init(channels: [ChannelStatus], databaseBytes: Int64) {
+    public init(channels: [ChannelStatus], databaseBytes: Int64, portfolios: [PortfolioStatus]? = nil, retention: RetentionStatus? = nil) {
         self.channels = channels
         self.databaseBytes = databaseBytes
+        self.portfolios = portfolios
+        self.retention = retention
     }
 }
 
@@ -91,9 +144,12 @@ public struct HealthDocument: Codable, Sendable, Equatable {
     public var database: String
     public var version: String
     public var startedAt: String
+    /// Per channel: "ok" or "paused: REASON" (see `channelHealth` for more).
     public var channels: [String: String]
+    /// Per channel: its state, its last successful send and, when probed, 360dialog's view.
+    public var channelHealth: [String: ChannelHealth]?
 
-    enum CodingKeys: String, CodingKey { case status, database, version, startedAt = "started_at", channels }
+    enum CodingKeys: String, CodingKey { case status, database, version, startedAt = "started_at", channels, channelHealth = "channel_health" }
 
     public init(status: String, database: String, version: String, startedAt: String, channels: [String: String]) {
         self.status = status

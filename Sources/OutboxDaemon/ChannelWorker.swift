@@ -19,9 +19,10 @@ struct ChannelWorker: Sendable {
     let logger: Logger
     let stopping: StopFlag
     let drainTimeoutMillis: Int64
+    let metrics: OutboxMetrics
 
+    /// Read once per claim step (a reload may change it between steps), never per message.
     private var config: ChannelConfig { runtime.config }
-    private var maxInFlight: Int { config.maxInFlight ?? sender.maxInFlight }
 
     func run() async {
         var limiter = RateLimiter(limit: config.messagesPerSecond)
@@ -47,6 +48,11 @@ struct ChannelWorker: Sendable {
     /// One round: wait while paused or full, claim a batch, start each when the limiter allows.
     private func step(_ limiter: inout RateLimiter, _ spacing: inout RecipientSpacing, sends: inout DiscardingTaskGroup) async throws {
         let now = clock.now()
+        let config = self.config
+        let maxInFlight = config.maxInFlight ?? sender.maxInFlight
+        if spacing.intervalNanos != config.rules.pairIntervalMillis * Nanos.perMillisecond {
+            spacing.intervalNanos = config.rules.pairIntervalMillis * Nanos.perMillisecond
+        }
         let (limit, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)
         if limit != limiter.limit {
             logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(limit)", "configured_mps": "\(config.messagesPerSecond)"])
@@ -67,7 +73,8 @@ struct ChannelWorker: Sendable {
         }
         // A limited channel claims about 100 ms worth, so claimed messages do not wait long.
         let batch = limiter.limit > 0 ? min(free, max(1, limiter.limit / 10)) : free
-        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules)
+        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules,
+                                           reach: config.messagingLimit)
         if claimed.isEmpty {
             var next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond } ?? .max
             if next <= now {
@@ -89,11 +96,11 @@ struct ChannelWorker: Sendable {
             limiter.record(now: start)
             spacing.record(message.recipient, at: start)
             runtime.started(atMillis: start / Nanos.perMillisecond)
-            sends.addTask { await send(message, startedAt: start) }
+            sends.addTask { await send(message, startedAt: start, config: config) }
         }
     }
 
-    private func send(_ message: ClaimedMessage, startedAt start: Int64) async {
+    private func send(_ message: ClaimedMessage, startedAt start: Int64, config: ChannelConfig) async {
         let result: SendResult
         do {
             let body = config.api == .cloud
@@ -117,9 +124,10 @@ struct ChannelWorker: Sendable {
             logger.error("channel paused", metadata: ["channel": "\(config.name)", "reason": "\(reason)"])
             runtime.setPause(ChannelPause(reason: reason, sinceMillis: end / Nanos.perMillisecond, untilMillis: until))
         }
+        metrics.attempt(channel: config.name, result: result, decision: decision, nanos: end - start)
         logger.debug("attempt", metadata: [
             "message.id": "\(message.id)", "channel": "\(config.name)", "outcome": "\(result.outcome.rawValue)",
-            "latency_ms": "\((end - start) / Nanos.perMillisecond)",
+            "error_class": "\(OutboxMetrics.errorClass(result))", "latency_ms": "\((end - start) / Nanos.perMillisecond)",
         ])
         recorder.add(AttemptRecord(
             message: message, startedMillis: start / Nanos.perMillisecond, latencyMillis: (end - start) / Nanos.perMillisecond,
@@ -146,7 +154,7 @@ final class StopFlag: Sendable {
 /// The last request start per recipient, so requests to one recipient stay `interval` apart
 /// even when a claimed message waited before it left. Forgets starts older than the interval.
 struct RecipientSpacing {
-    let intervalNanos: Int64
+    var intervalNanos: Int64
     private var lastStart: [String: Int64] = [:]
 
     init(intervalNanos: Int64) { self.intervalNanos = intervalNanos }

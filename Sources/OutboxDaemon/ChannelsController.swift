@@ -2,13 +2,17 @@ import Hummingbird
 import OutboxAPI
 import OutboxCore
 import OutboxStore
+import WhatsApp
 
 /// `/v1/channels` (the figures `stats` prints), resume, and `/v1/health`.
 struct ChannelsController: Sendable {
     let store: OutboxStore
-    let runtimes: [ChannelRuntime]
+    /// The channels configured now (a reload changes them).
+    let registry: Channels
     let clock: any OutboxClock
     let startedMillis: Int64
+
+    var runtimes: [ChannelRuntime] { registry.snapshot() }
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get("channels", use: channels)
@@ -25,25 +29,45 @@ struct ChannelsController: Sendable {
     }
 
     func document() async throws -> ChannelsDocument {
+        let runtimes = self.runtimes
         let counts = try await store.channelCounts()
         let now = clock.nowMillis()
+        var limits: [String: MessagingLimit] = [:]
+        for r in runtimes { limits[r.config.messagingLimit.portfolio] = r.config.messagingLimit }
+        let reach = try await store.reachUse(portfolios: limits.keys.sorted(), nowMillis: now)
+        let margin = runtimes.first?.config.rules.windowMarginMillis ?? RecipientRules().windowMarginMillis
+        let windows = try await store.openWindows(nowMillis: now, marginMillis: margin)
         let statuses = runtimes.map { r in
             let c = counts[r.name] ?? ChannelCounts()
             let f = r.snapshot(nowMillis: now)
             let pause = r.pause(nowMillis: now)
-            return ChannelStatus(
+            var status = ChannelStatus(
                 name: r.name, api: r.config.api.rawValue, queued: c.queued, sending: c.sending,
                 awaitingSettlement: c.awaitingSettlement, sent1m: f.sent1m, failed1m: f.failed1m, sent1h: f.sent1h,
                 failed1h: f.failed1h, rateMps: f.rate, limitMps: f.limit, inFlight: f.inFlight,
                 paused: pause != nil, pauseReason: pause?.reason, pausedUntil: pause?.untilMillis.map { RFC3339.format(millis: $0) },
                 oldestQueuedAgeSeconds: c.oldestQueuedMillis.map { Double(now - $0) / 1000 }, enforceWindow: r.config.enforceWindow)
+            let limit = r.config.messagingLimit
+            status.openWindows = windows[r.name] ?? 0
+            status.portfolio = limit.portfolio
+            status.tierUsed = reach[limit.portfolio]?.used ?? 0
+            status.tierLimit = limit.tier
+            return status
         }
-        return ChannelsDocument(channels: statuses, databaseBytes: store.sizeBytes())
+        let portfolios = limits.keys.sorted().map { name in
+            let limit = limits[name]!
+            return PortfolioStatus(
+                name: name, used: reach[name]?.used ?? 0, limit: limit.tier, budget: limit.budget,
+                nextFreeAt: reach[name]?.nextFreeMillis.map { RFC3339.format(millis: $0) },
+                channels: runtimes.filter { $0.config.messagingLimit.portfolio == name }.map(\.name))
+        }
+        let retention = try await store.lastRetentionPass().map(RetentionStatus.init)
+        return ChannelsDocument(channels: statuses, databaseBytes: store.sizeBytes(), portfolios: portfolios, retention: retention)
     }
 
     @Sendable func resume(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let name = context.parameters.get("name") ?? ""
-        guard let runtime = runtimes.first(where: { $0.name == name }) else {
+        guard let runtime = registry.runtime(named: name) else {
             return JSONResponse.error(.unknownChannel, "no channel named '\(name)' is configured", field: "channel")
         }
         do {
@@ -60,10 +84,29 @@ struct ChannelsController: Sendable {
         var database = "ok"
         do { try await store.ping() } catch { database = "\(error)" }
         var channels: [String: String] = [:]
-        for r in runtimes { channels[r.name] = r.pause(nowMillis: now).map { "paused: \($0.reason)" } ?? "ok" }
-        let doc = HealthDocument(status: database == "ok" ? "ok" : "degraded", database: database, version: WaOutboxVersion.current,
+        var details: [String: ChannelHealth] = [:]
+        for r in runtimes {
+            let pause = r.pause(nowMillis: now)
+            channels[r.name] = pause.map { "paused: \($0.reason)" } ?? "ok"
+            details[r.name] = Self.health(of: r, pause: pause, nowMillis: now)
+        }
+        var doc = HealthDocument(status: database == "ok" ? "ok" : "degraded", database: database, version: WaOutboxVersion.current,
                                  startedAt: RFC3339.format(millis: startedMillis), channels: channels)
+        doc.channelHealth = details
         return JSONResponse.make(doc, status: database == "ok" ? .ok : .serviceUnavailable)
+    }
+}
+
+extension ChannelsController {
+    /// One channel's health from its runtime alone (no database work on this path; the probe
+    /// ran in the background).
+    static func health(of r: ChannelRuntime, pause: ChannelPause?, nowMillis now: Int64) -> ChannelHealth {
+        let f = r.snapshot(nowMillis: now)
+        let state = pause != nil ? "paused" : (f.inFlight > 0 || r.startedRecently(nowMillis: now) ? "ok" : "idle")
+        let probe = r.probe.map {
+            HealthProbeStatus(status: $0.status, ok: $0.ok, detail: $0.detail, checkedAt: RFC3339.format(millis: $0.checkedMillis))
+        }
+        return ChannelHealth(state: state, pauseReason: pause?.reason, lastSentAt: r.lastSentMillis.map { RFC3339.format(millis: $0) }, probe: probe)
     }
 }
 

@@ -31,18 +31,28 @@ public enum ConfigLoader {
             throw .unreadable(path: path, reason: "\(error)")
         }
         let top = try Table(root, path: "")
-        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "scheduler", "channels"])
+        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels"])
         let scheduler = try top.table("scheduler")
         try scheduler.allow(["window_margin", "ttl_high", "ttl_normal", "ttl_bulk"])
         let windowMargin = try scheduler.duration("window_margin") ?? RecipientRules().windowMarginMillis
         let daemon = try top.table("daemon")
-        try daemon.allow(["database", "socket", "log_level", "drain_timeout"])
+        try daemon.allow(["database", "socket", "log_level", "log_format", "drain_timeout"])
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (folder as NSString).appendingPathComponent(p) }
 
+        let portfolios = try portfolios(top.array("portfolios"))
         var channels: [ChannelConfig] = []
         for (i, value) in try top.array("channels").enumerated() {
-            var c = try channel(Table(value, path: "channels[\(i)]"), resolve: resolve, environment: environment)
+            let t = try Table(value, path: "channels[\(i)]")
+            var c = try channel(t, resolve: resolve, environment: environment)
             c.rules.windowMarginMillis = windowMargin
+            let portfolio = try t.string("portfolio") ?? MessagingLimit.defaultPortfolio
+            if let limit = portfolios[portfolio] {
+                c.messagingLimit = limit
+            } else if portfolio == MessagingLimit.defaultPortfolio {
+                c.messagingLimit = .unlimited(portfolio)
+            } else {
+                throw t.error("portfolio", "'\(portfolio)' is not a [[portfolios]] name (known: \(portfolios.keys.sorted().joined(separator: ", ")))")
+            }
             channels.append(c)
         }
         if channels.isEmpty { throw .invalid(key: "channels", reason: "at least one [[channels]] entry is required") }
@@ -60,6 +70,7 @@ public enum ConfigLoader {
         }
         config.logLevel = try daemon.string("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
         config.drainTimeoutMillis = try daemon.duration("drain_timeout") ?? config.drainTimeoutMillis
+        config.logFormat = try daemon.string("log_format", oneOf: LogFormat.allCases.map(\.rawValue)).flatMap(LogFormat.init) ?? config.logFormat
 
         let submission = try top.table("submission")
         try submission.allow(["max_request_bytes", "max_batch_bytes", "max_batch_lines"])
@@ -88,7 +99,7 @@ public enum ConfigLoader {
         }
 
         let webhook = try top.table("webhook")
-        try webhook.allow(["listen", "basic_auth_file", "secret_header", "secret_file", "max_body_bytes"])
+        try webhook.allow(["listen", "basic_auth_file", "secret_header", "secret_file", "max_body_bytes", "metrics"])
         config.webhook.listen = try webhook.string("listen")
         if let listen = config.webhook.listen, HostPort(listen) == nil {
             throw .invalid(key: "webhook.listen", reason: "'\(listen)' is not HOST:PORT, e.g. \"127.0.0.1:8088\"")
@@ -105,12 +116,41 @@ public enum ConfigLoader {
         case (_?, nil): throw webhook.error("secret_file", "is required with secret_header (a file holding the header's value)")
         }
         config.webhook.maxBodyBytes = try webhook.int("max_body_bytes", min: 1024) ?? config.webhook.maxBodyBytes
+        config.webhook.metrics = try webhook.bool("metrics") ?? config.webhook.metrics
+        config.retention = try retention(top.table("retention"))
         return config
+    }
+
+    /// `[[portfolios]]`: each business portfolio's messaging limit, by name.
+    static func portfolios(_ values: [JSONValue]) throws(ConfigError) -> [String: MessagingLimit] {
+        var out: [String: MessagingLimit] = [:]
+        for (i, value) in values.enumerated() {
+            let t = try Table(value, path: "portfolios[\(i)]")
+            try t.allow(["name", "messaging_limit", "use_up_to"])
+            guard let name = try t.string("name"), !name.isEmpty else { throw t.error("name", "is required") }
+            guard out[name] == nil else { throw t.error("name", "'\(name)' is used by two portfolios") }
+            var tier: Int?
+            switch t.values["messaging_limit"] {
+            case nil: throw t.error("messaging_limit", "is required: 250, 2000, 10000, 100000 or \"unlimited\"")
+            case .string("unlimited"): tier = nil
+            case .int(let n) where n > 0 && n <= Int64(Int32.max): tier = Int(n)
+            default: throw t.error("messaging_limit", "must be a number of recipients (Meta's tiers: 250, 2000, 10000, 100000) or \"unlimited\"")
+            }
+            let share: Double
+            switch t.values["use_up_to"] {
+            case nil: share = 0.95
+            case .double(let d) where d > 0 && d <= 1: share = d
+            case .int(1): share = 1
+            default: throw t.error("use_up_to", "must be a share of the limit above 0 and at most 1, e.g. 0.95")
+            }
+            out[name] = MessagingLimit(portfolio: name, tier: tier, share: share)
+        }
+        return out
     }
 
     static func channel(_ t: Table, resolve: (String) -> String, environment: [String: String]) throws(ConfigError) -> ChannelConfig {
         try t.allow(["name", "api", "base_url", "api_key_file", "api_key_env", "messages_per_second", "phone_number_id", "enforce_window",
-                     "max_in_flight", "pair_interval", "hold_on_retry"])
+                     "max_in_flight", "pair_interval", "hold_on_retry", "portfolio", "health_probe"])
         guard let name = try t.string("name") else { throw t.error("name", "is required") }
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
             throw t.error("name", "'\(name)' must be 1 to 64 letters, digits, '.', '_' or '-'")
@@ -130,6 +170,7 @@ public enum ConfigLoader {
         c.maxInFlight = try t.int("max_in_flight", min: 1, max: 10_000)
         c.rules.pairIntervalMillis = try t.duration("pair_interval") ?? c.rules.pairIntervalMillis
         c.rules.holdOnRetry = try t.bool("hold_on_retry") ?? true
+        c.healthProbe = try t.bool("health_probe") ?? false
         return c
     }
 

@@ -9,6 +9,8 @@ public struct DaemonConfig: Sendable {
     public var socketPath: String
     /// `info`, `debug`, ... (swift-log levels).
     public var logLevel: String = "info"
+    /// One line per event: `logfmt` or `json`.
+    public var logFormat = LogFormat.logfmt
     /// How long in-flight requests may take to finish at shutdown before they are cut off.
     public var drainTimeoutMillis: Int64 = 10_000
     public var submission = SubmissionLimits()
@@ -18,6 +20,10 @@ public struct DaemonConfig: Sendable {
     public var defaultTTLMillis: [Priority: Int64] = [.high: 600_000]
     /// The webhook receiver: where 360dialog's webhooks arrive and how they authenticate.
     public var webhook = WebhookSettings()
+    /// How long finished messages keep their body and their rows (`[retention]`).
+    public var retention = RetentionPolicy()
+    /// systemd's notification socket (`$NOTIFY_SOCKET`, which `serve` passes in); nil outside systemd.
+    public var notifySocket: String?
     public var channels: [ChannelConfig]
 
     public init(databasePath: String, socketPath: String, channels: [ChannelConfig]) {
@@ -71,6 +77,12 @@ public struct ChannelConfig: Sendable {
     public var rules = RecipientRules()
     /// Overrides `[sender] max_in_flight` for this channel.
     public var maxInFlight: Int?
+    /// The business portfolio's messaging limit this channel counts against (shared with the
+    /// portfolio's other channels); `[[portfolios]]` in the config, unlimited by default.
+    public var messagingLimit = MessagingLimit.unlimited(MessagingLimit.defaultPortfolio)
+    /// Probe 360dialog's health endpoint in the background (at most every 5 minutes) and show
+    /// the answer in `/v1/health`.
+    public var healthProbe = false
 
     public init(name: String, api: ChannelAPI, baseURL: String, apiKey: Secret) {
         self.name = name
@@ -93,5 +105,7 @@ public struct WebhookSettings: Sendable {
     public var secretHeader: (name: String, value: Secret)?
     /// Largest payload accepted (360dialog's can reach 3 MB).
     public var maxBodyBytes = 4 << 20
+    /// Also serve `GET /metrics` on the receiver's address (it is always on the socket).
+    public var metrics = true
     public init() {}
 }

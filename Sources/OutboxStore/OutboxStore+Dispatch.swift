@@ -39,9 +39,16 @@ extension OutboxStore {
     /// per recipient, skipping recipients that pacing or a retry holds (so they never block
     /// others). Messages whose `expires_at` passed become `expired`; free-form messages to a
     /// recipient whose 24-hour window is closed fail without a request.
-    public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules = RecipientRules()) async throws(StoreError) -> [ClaimedMessage] {
+    ///
+    /// A template to a recipient outside their window also needs the portfolio's messaging
+    /// limit (`reach`): a recipient reached in the last 24 h costs nothing more, a new one is
+    /// counted, and when the budget is used up such messages wait (they are not failed).
+    public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules = RecipientRules(),
+                      reach: MessagingLimit? = nil) async throws(StoreError) -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
         return try await write { db in
+            // Counted lazily: a claim without business-initiated templates never reads it.
+            var reachBudget: ReachBudget?
             let columns = "id, recipient, type, payload, attempts, rate_limited, created_at, due_at, expires_at"
             let select = try db.cachedStatement(sql: """
                 SELECT id, recipient, due_at FROM messages
@@ -83,7 +90,8 @@ extension OutboxStore {
                             continue
                         }
                         let type: String = row["type"]
-                        switch rules.verdict(type: type, recipient: try Self.recipientState(db, channel: channel, recipient: recipient), nowMillis: nowMillis) {
+                        let state = try Self.recipientState(db, channel: channel, recipient: recipient)
+                        switch rules.verdict(type: type, recipient: state, nowMillis: nowMillis) {
                         case .wait:
                             continue
                         case .windowClosed:
@@ -92,6 +100,20 @@ extension OutboxStore {
                             continue
                         case .send:
                             break
+                        }
+                        if let reach, MessagingLimit.counts(type: type, windowOpen: rules.enforceWindow && rules.windowOpen(state, nowMillis: nowMillis)) {
+                            if reachBudget == nil { reachBudget = ReachBudget(limit: reach, used: try Self.reachUsed(db, portfolio: reach.portfolio, nowMillis: nowMillis, prune: true)) }
+                            let reached = try Int64.fetchOne(db.cachedStatement(sql: "SELECT reached_at FROM reach WHERE portfolio = ? AND recipient = ?"),
+                                                             arguments: [reach.portfolio, recipient])
+                            switch reachBudget!.admit(reachedMillis: reached, nowMillis: nowMillis) {
+                            case .alreadyReached: break
+                            case .wait: continue  // holds this recipient's later messages too: order is kept
+                            case .admit:
+                                try db.cachedStatement(sql: """
+                                    INSERT INTO reach (portfolio, recipient, reached_at) VALUES (?, ?, ?)
+                                    ON CONFLICT(portfolio, recipient) DO UPDATE SET reached_at = excluded.reached_at
+                                    """).execute(arguments: [reach.portfolio, recipient, nowMillis])
+                            }
                         }
                         try mark.execute(arguments: [nowMillis, id])
                         if rules.pairIntervalMillis > 0 {
@@ -106,6 +128,46 @@ extension OutboxStore {
                 }
             }
             return claimed
+        }
+    }
+
+    /// Unique recipients reached outside their window in the portfolio's last 24 h. With
+    /// `prune`, rows older than that go first (they no longer count and are never read again).
+    static func reachUsed(_ db: Database, portfolio: String, nowMillis: Int64, prune: Bool = false) throws -> Int {
+        let since = nowMillis - MessagingLimit.window
+        if prune {
+            try db.cachedStatement(sql: "DELETE FROM reach WHERE portfolio = ? AND reached_at <= ?").execute(arguments: [portfolio, since])
+        }
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM reach WHERE portfolio = ? AND reached_at > ?"),
+                                arguments: [portfolio, since]) ?? 0
+    }
+
+    /// Per portfolio: recipients reached outside their window in the last 24 h, and when the
+    /// oldest of them stops counting (when a used-up budget frees a place).
+    public func reachUse(portfolios: [String], nowMillis: Int64) async throws(StoreError) -> [String: (used: Int, nextFreeMillis: Int64?)] {
+        try await read { db in
+            var out: [String: (used: Int, nextFreeMillis: Int64?)] = [:]
+            for p in portfolios {
+                let oldest = try Int64.fetchOne(db, sql: "SELECT min(reached_at) FROM reach WHERE portfolio = ? AND reached_at > ?",
+                                                arguments: [p, nowMillis - MessagingLimit.window])
+                out[p] = (try Self.reachUsed(db, portfolio: p, nowMillis: nowMillis), oldest.map { $0 + MessagingLimit.window })
+            }
+            return out
+        }
+    }
+
+    /// Per channel: recipients whose 24-hour window is open now (they wrote within 24 h less the margin).
+    public func openWindows(nowMillis: Int64, marginMillis: Int64) async throws(StoreError) -> [String: Int] {
+        try await read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT channel, count(*) AS n FROM recipients INDEXED BY recipients_inbound
+                WHERE last_inbound_at > ? AND (window_closed_at IS NULL OR window_closed_at < last_inbound_at)
+                GROUP BY channel
+                """, arguments: [nowMillis - RecipientRules.windowMillis + marginMillis]) {
+                out[row["channel"]] = row["n"]
+            }
+            return out
         }
     }
 

@@ -93,3 +93,43 @@ struct SchedulerTests {
         }
     }
 }
+
+/// The portfolio's messaging limit, end to end.
+@Suite("Messaging limit")
+struct MessagingLimitEndToEndTests {
+    let dir = TempDir()
+
+    @Test("when the portfolio's budget is used up, templates to new recipients wait (not fail); stats show use and limit")
+    func budget() async throws {
+        try await withSandbox { sandbox, url in
+            var c = testConfig(dir: dir, baseURL: url, channels: [TestChannel("a", key: "key-a"), TestChannel("b", key: "key-b")])
+            for i in c.channels.indices {
+                c.channels[i].messagingLimit = MessagingLimit(portfolio: "acme", tier: 2, share: 1)
+                c.channels[i].rules.pairIntervalMillis = 0
+            }
+            try await withDaemon(c, dir: dir) { d in
+                func template(_ channel: String, _ to: String) -> String {
+                    #"{"channel":"\#(channel)","to":"\#(to)","message":{"type":"template","template":{"name":"hello","language":{"code":"en"}}}}"#
+                }
+                var ids: [String] = []
+                for (channel, to) in [("a", "+4915100000001"), ("b", "+4915100000002"), ("a", "+4915100000003"), ("b", "+4915100000001")] {
+                    let (status, body) = try await d.post("/v1/messages", json: template(channel, to))
+                    #expect(status == 202)
+                    ids.append(try JSONDecoder().decode(SubmitResponse.self, from: Data(body)).id)
+                    if ids.count == 2 { for id in ids { try await d.waitFor(id, in: [.sent]) } }
+                }
+                // The two channels share the portfolio: the third recipient waits; one already reached goes.
+                try await d.waitFor(ids[3], in: [.sent])
+                #expect(try await d.message(ids[2]).state == .queued)
+                let doc = try await d.channels()
+                #expect(doc.channels.map(\.tierUsed) == [2, 2])
+                #expect(doc.channels.map(\.tierLimit) == [2, 2])
+                #expect(doc.channels.map(\.portfolio) == ["acme", "acme"])
+                let p = try #require(doc.portfolios?.first)
+                #expect(p.name == "acme" && p.used == 2 && p.limit == 2 && p.budget == 2 && p.nextFreeAt != nil)
+                #expect(p.channels == ["a", "b"])
+                #expect(sandbox.state.received().count == 3)
+            }
+        }
+    }
+}
