@@ -31,11 +31,16 @@ public enum ImportKeys {
     /// the hash over what the row asks for once normalised (recipient in E.164, the message
     /// in canonical JSON bytes). Two identical rows of one file are therefore one message.
     public static func rowKey(importID: String, _ submission: Submission) -> String {
+        rowKey(importID: importID, submission, message: submission.message.canonicalBytes)
+    }
+
+    /// `rowKey(importID:_:)` with the message's canonical bytes already written.
+    static func rowKey(importID: String, _ submission: Submission, message: [UInt8]) -> String {
         var hash = FNV1a64()
         hash.update(importID)
         hash.update(submission.channel)
         hash.update(submission.recipient.e164)
-        hash.update(CanonicalJSON.bytes(submission.message))
+        hash.update(message)
         hash.update(submission.priority.rawValue)
         hash.update(submission.notBeforeMillis.map { String($0) } ?? "")
         hash.update(submission.expiresAtMillis.map { String($0) } ?? "")

@@ -12,11 +12,14 @@ public struct ImportOptions: Sendable, Equatable {
     public var batchSize: Int
     /// A batch is sent early once its body reaches this many bytes.
     public var maxBatchBytes: Int
+    /// Batches sent and not yet answered, at most, while the next one is read: the client
+    /// reads and checks rows while the daemon stores the previous batches.
+    public var maxInFlight: Int
     /// Where rejected rows go: `FILE.rejects.csv` beside the input.
     public var rejectsPath: String
 
     public init(path: String, channel: String, template: String? = nil, language: String? = nil, dryRun: Bool = false,
-                batchSize: Int = 1000, maxBatchBytes: Int = 4 << 20) {
+                batchSize: Int = 1000, maxBatchBytes: Int = 4 << 20, maxInFlight: Int = 2) {
         self.path = path
         self.channel = channel
         self.template = template
@@ -24,6 +27,7 @@ public struct ImportOptions: Sendable, Equatable {
         self.dryRun = dryRun
         self.batchSize = batchSize
         self.maxBatchBytes = maxBatchBytes
+        self.maxInFlight = max(1, maxInFlight)
         self.rejectsPath = RejectsWriter.path(for: path)
     }
 }

@@ -34,53 +34,111 @@ public struct Importer: Sendable {
         var batch = PendingBatch()
         var sinceCheck = 0
         var lastRead = 1
-        while let record = try reader.next() {
-            lastRead = record.row
-            if record.isBlank { continue }
-            switch mapper.map(record, nowMillis: clock.nowMillis()) {
-            case .rejected(let reason):
-                try state.reject(record, reason: reason)
-            case .valid(let line):
-                if options.dryRun {
-                    state.summary.rows += 1
-                    state.summary.accepted += 1
-                } else {
-                    batch.add(line, record: record)
+        let thrown = await withTaskGroup(of: (Int, Result<BatchResponse, any Error>).self) { group -> ImportError? in
+            var flights = Flights()
+            do throws(ImportError) {
+                readLoop: while let record = try reader.next() {
+                    lastRead = record.row
+                    if record.isBlank { continue }
+                    switch mapper.map(record, nowMillis: clock.nowMillis()) {
+                    case .rejected(let reason):
+                        try state.reject(record, reason: reason)
+                    case .valid(let line):
+                        if options.dryRun {
+                            state.summary.rows += 1
+                            state.summary.accepted += 1
+                        } else {
+                            batch.add(line, record: record)
+                        }
+                    }
+                    if batch.isEmpty, flights.isEmpty { state.summary.throughRow = lastRead }
+                    sinceCheck += 1
+                    let full = batch.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
+                    guard full || sinceCheck >= options.batchSize else { continue }
+                    sinceCheck = 0
+                    if full {
+                        // Up to `maxInFlight` batches at the daemon while the next is read and checked.
+                        while flights.count >= options.maxInFlight {
+                            guard try await settleOldest(&flights, &group, &state) else { break readLoop }
+                        }
+                        launch(&batch, through: lastRead, &flights, &group)
+                    }
+                    observer.progress(state.summary.progress)
+                    if observer.shouldStop || Task.isCancelled {
+                        launch(&batch, through: lastRead, &flights, &group)
+                        if try await settleAll(&flights, &group, &state) { state.summary.end = .interrupted }
+                        break
+                    }
                 }
-            }
-            if batch.isEmpty { state.summary.throughRow = lastRead }
-            sinceCheck += 1
-            let full = batch.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
-            guard full || sinceCheck >= options.batchSize else { continue }
-            sinceCheck = 0
-            if full {
-                guard try await send(&batch, &state) else { break }
-                state.summary.throughRow = lastRead
-            }
-            observer.progress(state.summary.progress)
-            if observer.shouldStop || Task.isCancelled {
-                if try await send(&batch, &state) {
-                    state.summary.throughRow = lastRead
-                    state.summary.end = .interrupted
+                if state.summary.end == .finished {
+                    launch(&batch, through: lastRead, &flights, &group)
+                    if try await settleAll(&flights, &group, &state) { state.summary.throughRow = lastRead }
                 }
-                break
+            } catch {
+                return error
             }
+            // After a failure, batches still out are awaited here and not counted: a re-run
+            // finds whatever they stored.
+            return nil
         }
-        if state.summary.end == .finished, try await send(&batch, &state) {
-            state.summary.throughRow = lastRead
-        }
+        if let thrown { throw thrown }
         state.summary.rejectsFile = try state.rejects.finish()
         observer.progress(state.summary.progress)
         return state.summary
     }
 
-    /// Sends the pending batch, if any, and files each answer; false when the daemon did not
-    /// take it (the summary then says which rows and why).
-    private func send(_ batch: inout PendingBatch, _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
-        guard let rows = batch.rows, let sink else { return true }
+    /// Batches sent and not yet answered, oldest first, and the answers that came early.
+    struct Flights {
+        var sent: [(seq: Int, batch: PendingBatch, throughRow: Int)] = []
+        var answered: [Int: Result<BatchResponse, any Error>] = [:]
+        var nextSeq = 0
+        var count: Int { sent.count }
+        var isEmpty: Bool { sent.isEmpty }
+    }
+
+    /// Sends the pending batch, if any, without waiting for the answer.
+    private func launch(_ batch: inout PendingBatch, through row: Int, _ flights: inout Flights,
+                        _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>) {
+        guard !batch.isEmpty, let sink else { return }
+        let seq = flights.nextSeq
+        flights.nextSeq += 1
+        let body = batch.body
+        flights.sent.append((seq, batch, row))
+        batch = PendingBatch()
+        group.addTask {
+            do { return (seq, .success(try await sink.submitBatch(body))) } catch { return (seq, .failure(error)) }
+        }
+    }
+
+    /// Waits for the oldest batch's answer and files it; false when the daemon did not take
+    /// it (the summary then says which rows and why).
+    private func settleOldest(_ flights: inout Flights, _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>,
+                              _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
+        let (seq, batch, throughRow) = flights.sent.removeFirst()
+        while flights.answered[seq] == nil {
+            guard let (done, result) = await group.next() else { break }
+            flights.answered[done] = result
+        }
+        let result = flights.answered.removeValue(forKey: seq) ?? .failure(ImportError.daemon("no answer"))
+        guard try file(result, batch, &state) else { return false }
+        state.summary.throughRow = throughRow
+        return true
+    }
+
+    private func settleAll(_ flights: inout Flights, _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>,
+                           _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
+        while !flights.isEmpty {
+            guard try await settleOldest(&flights, &group, &state) else { return false }
+        }
+        return true
+    }
+
+    /// Files the daemon's answer to one batch, line by line.
+    private func file(_ result: Result<BatchResponse, any Error>, _ batch: PendingBatch, _ state: inout RunState<some ImportObserver>) throws(ImportError) -> Bool {
+        guard let rows = batch.rows else { return true }
         let response: BatchResponse
         do {
-            response = try await sink.submitBatch(batch.body)
+            response = try result.get()
             guard response.results.count == batch.count, response.results.allSatisfy({ (1...batch.count).contains($0.line) }) else {
                 throw ImportError.daemon("the daemon answered \(response.results.count) results for \(batch.count) lines")
             }
@@ -98,7 +156,6 @@ public struct Importer: Sendable {
                 if result.duplicate == true { state.summary.duplicates += 1 } else { state.summary.accepted += 1 }
             }
         }
-        batch.removeAll()
         return true
     }
 

@@ -19,6 +19,11 @@ enum JSONResponse {
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
+    /// A JSON document already written.
+    static func make(bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
     static func error(_ e: APIErrorBody) -> Response {
         make(e, status: HTTPResponse.Status(code: e.error.code.httpStatus))
     }

@@ -93,6 +93,7 @@ struct MessagesController: Sendable {
             var results: [BatchResponse.LineResult] = []
             var valid: [(line: Int, submission: Submission)] = []
             let now = clock.nowMillis()
+            let channels = channelNames
             var lineNumber = 0
             for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
                 lineNumber += 1
@@ -102,7 +103,7 @@ struct MessagesController: Sendable {
                 }
                 do {
                     let json = try Self.decode(line)
-                    valid.append((lineNumber, try await admit(try SubmissionParser.parse(json, channels: channelNames, nowMillis: now))))
+                    valid.append((lineNumber, try await admit(try SubmissionParser.parse(json, channels: channels, nowMillis: now))))
                 } catch let e as APIErrorBody {
                     results.append(.init(line: lineNumber, error: e.error))
                 }
@@ -119,7 +120,7 @@ struct MessagesController: Sendable {
             }
             results.sort { $0.line < $1.line }
             let accepted = results.filter { $0.error == nil }.count
-            return JSONResponse.make(BatchResponse(accepted: accepted, rejected: results.count - accepted, results: results))
+            return JSONResponse.make(bytes: BatchResponse(accepted: accepted, rejected: results.count - accepted, results: results).jsonBytes)
         } catch let e as APIErrorBody {
             return JSONResponse.error(e)
         }

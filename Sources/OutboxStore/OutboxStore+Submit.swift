@@ -23,6 +23,7 @@ extension OutboxStore {
             INSERT INTO messages (channel, recipient, type, payload, idempotency_key, priority, state,
                                   created_at, updated_at, due_at, expires_at, import_id)
             VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+            ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """)
         let lookup = try db.cachedStatement(sql: """
             SELECT id, recipient, payload, state FROM messages WHERE channel = ? AND idempotency_key = ?
@@ -38,17 +39,23 @@ extension OutboxStore {
                     results.append(seen.to == s.recipient.e164 && seen.payload == payload ? .duplicate(id: seen.id, state: .queued) : .conflict(id: seen.id))
                     continue
                 }
-                if let row = try Row.fetchOne(lookup, arguments: [s.channel, key]) {
-                    let id: Int64 = row["id"]
-                    let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?) == payload
-                    results.append(same ? .duplicate(id: id, state: MessageState(rawValue: row["state"]) ?? .queued) : .conflict(id: id))
-                    continue
-                }
             }
+            // A key already stored makes the insert do nothing (the unique index finds it in
+            // the same descent); only then is the stored row read and compared. Most keys
+            // are new, so most rows cost one statement, not a lookup and an insert.
             try insert.execute(arguments: [
                 s.channel, s.recipient.e164, s.messageType, payload, s.idempotencyKey, s.priority.rank,
                 nowMillis, nowMillis, max(nowMillis, s.notBeforeMillis ?? nowMillis), s.expiresAtMillis, s.importID,
             ])
+            if db.changesCount == 0, let key = s.idempotencyKey {
+                guard let row = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
+                    throw StoreError.unavailable("message with idempotency_key '\(key)' neither stored nor found")
+                }
+                let id: Int64 = row["id"]
+                let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?) == payload
+                results.append(same ? .duplicate(id: id, state: MessageState(rawValue: row["state"]) ?? .queued) : .conflict(id: id))
+                continue
+            }
             let id = db.lastInsertedRowID
             if let key = s.idempotencyKey { keysInBatch[s.channel + "\u{0}" + key] = (id, s.recipient.e164, payload) }
             results.append(.created(id: id))

@@ -26,10 +26,11 @@ struct ImportsEndpointTests {
 
             let (s1, b1) = try await d.get("/v1/imports/\(first.importID)")
             #expect(s1 == 200)
-            let doc = try json(b1)
-            #expect(doc["total"] == .int(3))
-            #expect(doc["states"]?["cancelled"] == .int(3))
-            #expect(doc["states"]?["queued"] == .int(0))
+            let doc = try JSONDecoder().decode(ImportStatesDocument.self, from: Data(b1))
+            #expect(doc.importID == first.importID)
+            #expect(doc.total == 3)
+            #expect(doc.states["cancelled"] == 3)
+            #expect(doc.states["queued"] == 0)
             let (_, b2) = try await d.get("/v1/imports/\(second.importID)")
             #expect(try json(b2)["states"]?["queued"] == .int(1))
 

@@ -20,7 +20,9 @@ struct RowMapperTests {
     func json(_ outcome: RowMapper.Outcome) throws -> JSONValue {
         guard case .valid(let line) = outcome else { throw MapperTestError("rejected: \(outcome)") }
         #expect(!line.contains(0x0A))
-        return try JSONParser.parse(line)
+        let value = try JSONParser.parse(line)
+        #expect(value.canonicalBytes == line, "the line is written in canonical form")
+        return value
     }
 
     func reason(_ outcome: RowMapper.Outcome) -> String? {

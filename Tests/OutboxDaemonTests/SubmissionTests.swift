@@ -120,6 +120,40 @@ struct SubmissionTests {
         }
     }
 
+    @Test("a batch against stored keys: the same content is a duplicate, other content a conflict, line by line")
+    func batchAgainstStoredKeys() async throws {
+        try await withDaemon(config, dir: dir) { d in
+            func line(_ key: String, _ text: String) -> String {
+                #"{"channel":"main","to":"+4915112345678","idempotency_key":"\#(key)","message":{"type":"text","text":{"body":"\#(text)"}}}"#
+            }
+            let (_, b1) = try await d.post("/v1/messages/batch", json: [line("k1", "one"), line("k2", "two")].joined(separator: "\n"))
+            let first = try JSONDecoder().decode(BatchResponse.self, from: Data(b1))
+            let (status, b2) = try await d.post("/v1/messages/batch", json: [line("k2", "two"), line("k1", "changed"), line("k3", "three")].joined(separator: "\n"))
+            #expect(status == 200)
+            let r = try JSONDecoder().decode(BatchResponse.self, from: Data(b2))
+            #expect((r.accepted, r.rejected) == (2, 1))
+            #expect(r.results[0].duplicate == true)
+            #expect(r.results[0].id == first.results[1].id)
+            #expect(r.results[1].error?.code == .conflict)
+            #expect(r.results[1].error?.field == "idempotency_key")
+            #expect(r.results[2].duplicate == false)
+            #expect(try JSONDecoder().decode(ListPage.self, from: Data(try await d.get("/v1/messages").body)).messages.count == 3)
+        }
+    }
+
+    @Test("the batch answer is written as JSONEncoder writes it, keys sorted")
+    func batchAnswerBytes() throws {
+        let response = BatchResponse(accepted: 2, rejected: 1, results: [
+            .init(line: 1, id: "17", duplicate: false),
+            .init(line: 3, error: APIErrorBody(.invalidField, "can't be \"x\" or a\\b/c\né", field: "message.text.body").error),
+            .init(line: 4, id: "9", duplicate: true),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: response.jsonBytes, as: UTF8.self) == String(decoding: try encoder.encode(response), as: UTF8.self))
+        #expect(try JSONDecoder().decode(BatchResponse.self, from: Data(response.jsonBytes)) == response)
+    }
+
     @Test("cancel works on a queued message only; unknown ids are 404")
     func cancel() async throws {
         var c = config

@@ -23,8 +23,8 @@ struct Cancel: AsyncParsableCommand {
     func run() async throws {
         if let importID {
             let path = "/v1/imports/" + (importID.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? importID)
-            let r = try await client.withClient { c in try await c.call(.DELETE, path, as: JSONValue.self) }
-            if client.json { printJSON(r.raw) } else { print("\(r.value["cancelled"].map(\.canonicalText) ?? "0") queued messages of import \(importID) cancelled") }
+            let r = try await client.withClient { c in try await c.call(.DELETE, path, as: ImportCancelDocument.self) }
+            if client.json { printJSON(r.raw) } else { print("\(r.value.cancelled) queued messages of import \(importID) cancelled") }
             return
         }
         let r = try await client.withClient { c in try await c.call(.DELETE, "/v1/messages/\(id!)", as: SubmitResponse.self) }
