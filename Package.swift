@@ -30,6 +30,7 @@ let package = Package(
                 .embedInCode("0002_webhooks.sql"),
                 .embedInCode("0003_scheduler.sql"),
                 .embedInCode("0004_reach.sql"),
+                .embedInCode("0005_retention.sql"),
             ]
         ),
         // The only door to SQLite.
@@ -119,6 +120,7 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
+        .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
         .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
     ]
 )

@@ -84,6 +84,8 @@ public final class Daemon: Sendable {
                 webhookPort.value = port
             })
         }
+        if !config.retention.isOff { services.append(RetentionService(store: store, policy: config.retention, clock: clock, logger: logger)) }
+        if config.notifySocket != nil { services.append(SystemdShutdownNotice(notifier: SystemdNotifier(socketPath: config.notifySocket))) }
         if let http = transport as? HTTPTransport { services.insert(TransportShutdown(transport: http), at: 0) }
         self.services = services
     }

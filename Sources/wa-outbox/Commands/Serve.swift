@@ -15,7 +15,9 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let cfg: DaemonConfig
         do {
-            cfg = try ConfigLoader.load(path: config)
+            var loaded = try ConfigLoader.load(path: config)
+            loaded.notifySocket = ProcessInfo.processInfo.environment["NOTIFY_SOCKET"]
+            cfg = loaded
         } catch {
             throw CLIError("\(error)")
         }
@@ -30,7 +32,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "wa-outbox")
         do {
             let daemon = try await Daemon.build(config: cfg, logger: logger)
-            try await daemon.run()
+            try await Self.run(daemon, notifier: SystemdNotifier(socketPath: cfg.notifySocket))
         } catch let error as DaemonError {
             throw CLIError(error.description)
         }

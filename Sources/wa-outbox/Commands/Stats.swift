@@ -7,7 +7,19 @@ struct Stats: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @Flag(help: "Redraw a compact per-channel view every interval, like top (Ctrl-C stops).")
+    var watch = false
+
+    @Option(help: "Seconds between two redraws with --watch.")
+    var interval: Double = 1
+
+    func validate() throws {
+        guard interval >= 0.1, interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
+        if watch, client.json { throw ValidationError("--watch draws a table; leave out --json (or poll GET /v1/channels)") }
+    }
+
     func run() async throws {
+        if watch { return try await watchLoop() }
         let r = try await client.withClient { c in try await c.call(.GET, "/v1/channels", as: ChannelsDocument.self) }
         if client.json { printJSON(r.raw); return }
         print(Self.render(r.value))
@@ -22,6 +34,12 @@ struct Stats: AsyncParsableCommand {
             table.add([c.name, c.api, "\(c.queued)", sending, "\(c.sent1m)", "\(c.failed1m)", "\(c.sent1h)", "\(c.failed1h)",
                        String(format: "%.1f/%@", c.rateMps, limit), c.enforceWindow ? "enforced" : "API only", state])
         }
-        return table.render() + "\ndatabase: \(doc.databaseBytes / 1024) KiB"
+        var out = table.render() + "\ndatabase: \(StatsLiveView.bytes(doc.databaseBytes))"
+        if let r = doc.retention {
+            out += "\nretention: bodies erased after \(r.eraseBodiesAfter ?? "never"), rows deleted after \(r.deleteAfter ?? "never"); "
+                + "last pass \(r.lastPassAt): \(r.bodiesErased) bodies erased, \(r.messagesDeleted) messages deleted, "
+                + "\(r.payloadsErased) webhook payloads erased, \(r.payloadsDeleted) deleted (\(r.lastPassMillis) ms)"
+        }
+        return out
     }
 }
