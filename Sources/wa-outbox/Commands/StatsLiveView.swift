@@ -19,17 +19,17 @@ struct StatsLiveView {
         }
         let nameWidth = max(7, doc.channels.map(\.name.count).max() ?? 0)
         // Fixed columns besides the bar: name, rate text, the numbers, the state's start.
-        let fixed = nameWidth + 2 + 14 + 8 * 5 + 12 + 2 + 8
+        let fixed = nameWidth + 2 + 14 + 9 * 5 + 12 + 2 + 8
         let bar = max(5, min(maxBar, width - fixed))
         var out = [header, ""]
-        let head = pad("CHANNEL", nameWidth) + "  " + pad("RATE/LIMIT", bar + 2 + 14) + right("QUEUED", 8) + right("FLIGHT", 8)
-            + right("SENT 1M", 8) + right("FAIL 1M", 8) + right("WINDOWS", 8) + "  " + pad("TIER", 12) + "  STATE"
+        let head = pad("CHANNEL", nameWidth) + "  " + pad("RATE/LIMIT", bar + 2 + 14) + right("QUEUED", 9) + right("FLIGHT", 9)
+            + right("SENT 1M", 9) + right("FAIL 1M", 9) + right("WINDOWS", 9) + "  " + pad("TIER", 12) + "  STATE"
         out.append(head)
         for c in doc.channels {
             var line = pad(c.name, nameWidth) + "  " + rateCell(c, bar: bar)
-            line += right(Self.count(c.queued), 8) + right(Self.count(c.inFlight), 8)
-            line += right(Self.count(c.sent1m), 8) + right(Self.count(c.failed1m), 8)
-            line += right(c.openWindows.map(Self.count) ?? "-", 8) + "  " + pad(tier(c), 12) + "  " + state(c)
+            line += right(Self.count(c.queued), 9) + right(Self.count(c.inFlight), 9)
+            line += right(Self.count(c.sent1m), 9) + right(Self.count(c.failed1m), 9)
+            line += right(c.openWindows.map(Self.count) ?? "-", 9) + "  " + pad(tier(c), 12) + "  " + state(c)
             out.append(line)
         }
         if doc.channels.isEmpty { out.append("(no channels)") }
@@ -63,7 +63,9 @@ struct StatsLiveView {
         return width <= 1 ? String(line.prefix(width)) : String(line.prefix(width - 1)) + "…"
     }
 
-    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    /// `s` left-aligned in `n` columns (longer text pushes the line on; `cut` bounds it).
+    func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+    /// `s` right-aligned in `n` columns, with at least one space before it.
     func right(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }
 
     /// 1234567 → "1,234,567".
