@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// The sandbox's own JSON endpoints under `/sandbox`: what it received, its counters, its
-/// faults, reset, the webhook deliveries and simulated user messages
+/// faults and rules, reset, the webhook deliveries and simulated user messages
 /// (`ControlController+Webhooks.swift`). Used by the demo script and by tests that talk HTTP
 /// only.
 struct ControlController: Sendable {
@@ -17,6 +17,8 @@ struct ControlController: Sendable {
         group.get("stats", use: stats)
         group.get("faults", use: faults)
         group.put("faults", use: setFaults)
+        group.get("rules", use: rules)
+        group.put("rules", use: setRules)
         group.post("reset", use: reset)
         group.get("webhooks", use: webhooks)
         group.post("inbound", use: inbound)
@@ -27,7 +29,8 @@ struct ControlController: Sendable {
         ReceivedList(messages: state.received(to: request.uri.queryParameters["to"].map(String.init)))
     }
 
-    /// `GET /sandbox/stats`: `{"requests","accepted","refused"}`.
+    /// `GET /sandbox/stats`: `{"requests","accepted","refused","pair_violations",
+    /// "window_violations","throughput_violations","keys":[...]}` (see `SandboxStats`).
     @Sendable func stats(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
         state.stats()
     }
@@ -45,6 +48,23 @@ struct ControlController: Sendable {
         return faults
     }
 
+    /// `GET /sandbox/rules`: the rules in force.
+    @Sendable func rules(_ request: Request, context: SandboxRequestContext) async throws -> SandboxRules {
+        state.rules()
+    }
+
+    /// `PUT /sandbox/rules`: replaces the rules (snake_case JSON, every key optional, missing
+    /// means off or Meta's figure) and echoes them; 400 naming the field when one is unusable.
+    @Sendable func setRules(_ request: Request, context: SandboxRequestContext) async throws -> SandboxRules {
+        let rules = try await request.decode(as: SandboxRules.self, context: context)
+        do {
+            try state.setRules(rules)
+        } catch {
+            throw HTTPError(.badRequest, message: error.description)
+        }
+        return rules
+    }
+
     /// `POST /sandbox/reset`: forgets the traffic and webhook deliveries; answers the
     /// (zeroed) counters.
     @Sendable func reset(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
@@ -55,3 +75,4 @@ struct ControlController: Sendable {
 
 extension SandboxStats: ResponseEncodable {}
 extension SandboxFaults: ResponseEncodable {}
+extension SandboxRules: ResponseEncodable {}

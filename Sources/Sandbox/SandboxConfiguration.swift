@@ -1,5 +1,5 @@
-/// How a `SandboxServer` listens, which keys it accepts, which faults it injects and how it
-/// delivers webhooks.
+/// How a `SandboxServer` listens, which keys it accepts, which faults it injects, which
+/// rules it enforces and how it delivers webhooks.
 ///
 /// Every field has a default, so `SandboxConfiguration()` is a sandbox on 127.0.0.1:9090 that
 /// accepts any non-empty key, answers every valid message with success and records it, and
@@ -13,6 +13,9 @@ public struct SandboxConfiguration: Sendable {
     public var keys: [String: SandboxKey]
     /// Faults injected from the start; change them later with `SandboxState.setFaults(_:)`.
     public var faults: SandboxFaults
+    /// WhatsApp rules enforced from the start (all off by default); change them later with
+    /// `SandboxState.setRules(_:)` or `PUT /sandbox/rules`.
+    public var rules: SandboxRules
     /// Seed of the generator behind the random fault rates, so a run is reproducible.
     public var seed: UInt64
     /// Whether `ReceivedMessage.body` and `WebhookDelivery.body` keep the bodies. Turn off
@@ -39,6 +42,7 @@ public struct SandboxConfiguration: Sendable {
         port: Int = 9090,
         keys: [String: SandboxKey] = [:],
         faults: SandboxFaults = .init(),
+        rules: SandboxRules = .init(),
         seed: UInt64 = 1,
         recordBodies: Bool = true,
         maxRecorded: Int = 1_000_000,
@@ -52,6 +56,7 @@ public struct SandboxConfiguration: Sendable {
         self.port = port
         self.keys = keys
         self.faults = faults
+        self.rules = rules
         self.seed = seed
         self.recordBodies = recordBodies
         self.maxRecorded = maxRecorded

@@ -8,6 +8,8 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
     case noWebhook(key: String)
     /// A simulated inbound message the sandbox cannot build; the text says which field.
     case invalidInbound(String)
+    /// Rules the sandbox cannot use; the text names the field.
+    case invalidRules(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum SandboxError: Error, Equatable, CustomStringConvertible {
         case .noWebhook(let key):
             "key \(key) has no webhook URL; set one with POST /v1/configs/webhook or SandboxKey.webhookURL"
         case .invalidInbound(let reason): "invalid simulated inbound message: \(reason)"
+        case .invalidRules(let reason): "invalid rules: \(reason)"
         }
     }
 }

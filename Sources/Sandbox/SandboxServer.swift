@@ -1,11 +1,13 @@
 import Hummingbird
 import Logging
 import NIOCore
+import OutboxCore
 import ServiceLifecycle
 
 /// The built-in 360dialog simulator: an HTTP server on loopback that plays the Cloud API
-/// (`POST /messages`) and the On-Premise API (`POST /v1/messages`), with injectable faults
-/// and a throughput limit per key, records what it accepted, and delivers status and inbound
+/// (`POST /messages`) and the On-Premise API (`POST /v1/messages`), with injectable faults,
+/// a throughput limit per key and opt-in WhatsApp rules (pair limit, customer service
+/// window; `SandboxRules`), records what it accepted, and delivers status and inbound
 /// webhooks to the URL configured per key (`/v1/configs/webhook`).
 ///
 /// Run it as a `Service` (in a `ServiceGroup`) or call `run()` in a task and cancel that task
@@ -17,9 +19,11 @@ public final class SandboxServer: Service, Sendable {
     private let logger: Logger
     private let listening = PortAnnouncer()
 
-    public init(configuration: SandboxConfiguration, logger: Logger) {
+    /// - Parameter clock: the sandbox's time (rules, received log, webhook timestamps); tests
+    ///   pass a manual clock to move the pair and window rules without sleeping.
+    public init(configuration: SandboxConfiguration, clock: any OutboxClock = SystemClock(), logger: Logger) {
         self.configuration = configuration
-        self.state = SandboxState(configuration: configuration)
+        self.state = SandboxState(configuration: configuration, clock: clock)
         self.logger = logger
     }
 

@@ -20,7 +20,9 @@ extension SandboxState {
 
     /// Queues a message "from a user" for the webhook of `inbound.key` and returns its id
     /// (`wamid.…` in Cloud format, `ABGG…` in On-Premise format). The POST itself happens
-    /// in the background while the server runs; watch `webhookDeliveries()` for it.
+    /// in the background while the server runs; watch `webhookDeliveries()` for it. The
+    /// message opens (or renews) the user's customer service window with the key's number
+    /// from now on the sandbox clock, for the window rule.
     ///
     /// - Throws: `SandboxError.unknownKey` for a key the sandbox does not accept,
     ///   `.noWebhook` when the key has no webhook, `.invalidInbound` for a `from` that is not
@@ -35,7 +37,15 @@ extension SandboxState {
             throw .invalidInbound("type must be one of \(SimulatedInbound.supportedTypes.sorted().joined(separator: ", "))")
         }
         let (target, copies): (WebhookTarget, Int)
-        switch ledger.withLock({ $0.inboundTarget(key: inbound.key) }) {
+        let now = clock.now()
+        let found = ledger.withLock { ledger in
+            let found = ledger.inboundTarget(key: inbound.key)
+            if case .success = found {
+                ledger.noteInbound(key: inbound.key, from: inbound.from, now: now)
+            }
+            return found
+        }
+        switch found {
         case .success(let found): (target, copies) = found
         case .failure(.unknownKey): throw .unknownKey
         case .failure(.noWebhook): throw .noWebhook(key: ReceivedRecord.fingerprint(of: inbound.key))

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxCore
 import Synchronization
 
 /// The sandbox's shared state: the ledger of decisions and received messages behind a
@@ -16,9 +17,13 @@ public final class SandboxState: Sendable {
     /// Serial of the last simulated inbound message; ids use the upper half of the serial
     /// space so they never meet an accepted message's id.
     let inboundSerial = Atomic<UInt64>(0)
+    /// The sandbox's time: the rules' windows, the received log's times and the webhooks'
+    /// timestamps. Pauses (slow faults, webhook delays and retries) are real time whatever it is.
+    let clock: any OutboxClock
 
-    init(configuration: SandboxConfiguration, format: WamidFormat = WamidFormat()) {
+    init(configuration: SandboxConfiguration, format: WamidFormat = WamidFormat(), clock: any OutboxClock = SystemClock()) {
         self.ledger = Mutex(TrafficLedger(configuration: configuration))
+        self.clock = clock
         self.format = format
         self.recordBodies = configuration.recordBodies
         self.deliveries = Mutex(RingBuffer(capacity: configuration.maxRecordedDeliveries))
@@ -27,8 +32,7 @@ public final class SandboxState: Sendable {
     /// Decides one `/messages` request. The clock is read under the lock so the windows see
     /// request starts in order.
     func handle(_ attempt: MessageAttempt) -> SandboxVerdict {
-        let wallMillis = Int64(Date().timeIntervalSince1970 * 1000)
-        return ledger.withLock { $0.handle(attempt, now: .now, wallMillis: wallMillis) }
+        ledger.withLock { $0.handle(attempt, now: clock.now()) }
     }
 
     /// Whether `key` may call the API (see `TrafficLedger.accepts(key:)`).
@@ -59,9 +63,28 @@ public final class SandboxState: Sendable {
         ledger.withLock { $0.requests }
     }
 
-    /// Requests, accepted and refused since start or reset.
+    /// Requests, accepted and refused since start or reset, the rules' refusals and, per key,
+    /// the pacing figures (see `SandboxStats`).
     public func stats() -> SandboxStats {
-        ledger.withLock { SandboxStats(requests: $0.requests, accepted: $0.accepted, refused: $0.requests - $0.accepted) }
+        ledger.withLock { $0.stats() }
+    }
+
+    /// The figures of one key (the full key), or nil when it has not sent since start or reset.
+    public func stats(key: String) -> SandboxKeyStats? {
+        ledger.withLock { $0.stats(key: key) }
+    }
+
+    /// The rules in force.
+    public func rules() -> SandboxRules {
+        ledger.withLock { $0.rules }
+    }
+
+    /// Replaces the rules; earlier traffic and users' messages count under the new ones.
+    ///
+    /// - Throws: `SandboxError.invalidRules` naming the field when `rules.problem` is set.
+    public func setRules(_ rules: SandboxRules) throws(SandboxError) {
+        if let problem = rules.problem { throw .invalidRules(problem) }
+        ledger.withLock { $0.setRules(rules) }
     }
 
     /// The faults in force.
@@ -74,9 +97,10 @@ public final class SandboxState: Sendable {
         ledger.withLock { $0.setFaults(faults) }
     }
 
-    /// Forgets recorded traffic, counters and webhook deliveries, re-arms recipient faults
-    /// and reseeds the fault generators. Faults and webhook configs stay as set; webhooks
-    /// already queued are still sent.
+    /// Forgets recorded traffic, counters, pair pacing, the users' messages (their windows
+    /// close) and webhook deliveries, re-arms recipient faults and reseeds the fault
+    /// generators. Faults, rules and webhook configs stay as set; webhooks already queued are
+    /// still sent.
     public func reset() {
         ledger.withLock { $0.reset() }
         deliveries.withLock { $0.removeAll() }

@@ -58,7 +58,7 @@ struct WebhookCourier: Sendable {
     func perform(_ job: WebhookJob, client: HTTPClient) async {
         for step in job.steps {
             guard (try? await Task.sleep(for: .milliseconds(step.delayMillis))) != nil else { return }
-            let now = Int64(Date().timeIntervalSince1970)
+            let now = state.clock.now() / 1_000_000_000
             let body = WebhookRenderer.body(for: step.event, api: job.api, account: job.account, timestamp: now)
             for copy in 0..<step.copies {
                 guard await deliver(body, event: step.event, to: job.webhook, duplicate: copy > 0, client: client) else { return }
@@ -71,7 +71,7 @@ struct WebhookCourier: Sendable {
     func deliver(_ body: String, event: WebhookEvent, to webhook: SandboxWebhook, duplicate: Bool, client: HTTPClient) async -> Bool {
         var pause = backoffMillis
         for attempt in 1...attempts {
-            let startedAt = Int64(Date().timeIntervalSince1970 * 1000)
+            let startedAt = state.clock.now() / 1_000_000
             let (status, error) = await post(body, to: webhook, client: client)
             if Task.isCancelled { return false }
             state.record(WebhookDelivery(

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import TestSupport
 @testable import Sandbox
 
 /// Injected faults and the throughput limit, over real HTTP.
@@ -22,7 +23,9 @@ struct SandboxFaultTests {
             #expect((first.json["error"] as? [String: Any])?["message"] as? String == "(#131026) Message undeliverable")
             #expect(second.status == 200)
             #expect(other.status == 200)
-            #expect(server.state.stats() == SandboxStats(requests: 3, accepted: 2, refused: 1))
+            #expect(server.state.stats().requests == 3)
+            #expect(server.state.stats().accepted == 2)
+            #expect(server.state.stats().refused == 1)
         }
     }
 
@@ -58,33 +61,30 @@ struct SandboxFaultTests {
     @Test("more than messagesPerSecond requests in one second are refused with 130429")
     func throughputLimit() async throws {
         let configuration = SandboxConfiguration(keys: ["limited-key": SandboxKey(messagesPerSecond: 2)])
-        try await withSandboxServer(configuration) { server, client in
-            // Given a key limited to 2 messages per second
-            // When 8 messages are sent back to back
+        let clock = ManualClock()
+        try await withSandboxServer(configuration, clock: clock) { server, client in
+            // Given a key limited to 2 messages per second, and a clock that stands still
+            // When 4 messages are sent in the same instant
             var replies: [SandboxClient.Reply] = []
-            for i in 0..<8 {
+            for i in 0..<4 {
                 replies.append(try await client.sendText(to: "+491510000000\(i)", key: "limited-key"))
             }
 
-            // Then the first 2 are accepted and later ones refused with HTTP 400 and 130429
-            // (how many depends on how fast this machine sends 8 requests; the exact window
-            // arithmetic is tested with synthetic times in TrafficLedgerTests)
-            let statuses = replies.map(\.status)
-            #expect(statuses.prefix(2) == [200, 200])
-            #expect(statuses.contains(400))
-            let refused = replies.filter { $0.status != 200 }
-            for reply in refused {
-                #expect(reply.status == 400)
+            // Then the first 2 are accepted and the others refused with HTTP 400 and 130429
+            #expect(replies.map(\.status) == [200, 200, 400, 400])
+            for reply in replies.dropFirst(2) {
                 #expect(reply.errorCode == 130429)
                 let error = reply.json["error"] as? [String: Any]
                 #expect(error?["message"] as? String == "(#130429) Rate limit hit")
                 #expect((error?["error_data"] as? [String: Any])?["details"] as? String == "Cloud API message throughput has been reached.")
             }
             // And the statistics count every request in the window
-            #expect(server.state.maxRequestsInAnyOneSecondWindow(key: "limited-key") >= 3)
+            #expect(server.state.maxRequestsInAnyOneSecondWindow(key: "limited-key") == 4)
 
-            // And after the window has passed the key may send again
-            try await Task.sleep(for: .milliseconds(1100))
+            // And once the window has passed the key may send again
+            clock.advance(byMillis: 999)
+            #expect(try await client.sendText(to: "+4915100000009", key: "limited-key").status == 400)
+            clock.advance(byMillis: 1)
             #expect(try await client.sendText(to: "+4915100000009", key: "limited-key").status == 200)
         }
     }
@@ -116,7 +116,8 @@ struct SandboxFaultTests {
                 _ = try await client.sendText(to: "+4915112345678")
             }
             // Then nothing was accepted
-            #expect(server.state.stats() == SandboxStats(requests: 1, accepted: 0, refused: 1))
+            #expect(server.state.stats().requests == 1)
+            #expect(server.state.stats().accepted == 0)
         }
     }
 

@@ -3,20 +3,23 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import OutboxCore
 import ServiceLifecycle
 @testable import Sandbox
 
 /// Runs a real `SandboxServer` on a free loopback port for the duration of `body`, with an
 /// HTTP client pointed at it, then shuts the server down gracefully through its service group.
+/// Pass a `ManualClock` to move the sandbox's rules without sleeping.
 func withSandboxServer<T: Sendable>(
     _ configuration: SandboxConfiguration = SandboxConfiguration(),
+    clock: any OutboxClock = SystemClock(),
     _ body: (SandboxServer, SandboxClient) async throws -> T
 ) async throws -> T {
     var configuration = configuration
     configuration.port = 0
     var logger = Logger(label: "sandbox-tests")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: configuration, logger: logger)
+    let server = SandboxServer(configuration: configuration, clock: clock, logger: logger)
     let services = ServiceGroup(configuration: .init(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await services.run() }
@@ -96,6 +99,16 @@ enum Bodies {
 
     static func onPremiseText(to: String, text: String = "hello") -> String {
         json(["to": to, "type": "text", "text": ["body": text]])
+    }
+
+    static func cloudTemplate(to: String, name: String = "hello_world") -> String {
+        json(["messaging_product": "whatsapp", "to": to, "type": "template",
+              "template": ["name": name, "language": ["code": "en_US"]]])
+    }
+
+    static func onPremiseTemplate(to: String, name: String = "hello_world") -> String {
+        json(["to": to, "type": "template",
+              "template": ["namespace": "sandbox", "name": name, "language": ["policy": "deterministic", "code": "en"]]])
     }
 
     static func json(_ object: [String: Any]) -> String {

@@ -4,7 +4,11 @@ import Testing
 /// The ledger's decisions without HTTP: time passed in, seeded randomness.
 @Suite("Traffic ledger")
 struct TrafficLedgerTests {
-    let start = ContinuousClock.now
+    /// 2026-11-21T00:00:00Z in nanoseconds, the sandbox clock's unit.
+    let start: Int64 = 1_795_219_200_000_000_000
+
+    /// `ms` milliseconds after `start`.
+    func at(_ ms: Int) -> Int64 { start + Int64(ms) * 1_000_000 }
 
     func attempt(to: String = "+4915112345678", key: String? = "key-1", api: SandboxAPI = .cloud) -> MessageAttempt {
         let waID = PhoneNumber.waID(of: to) ?? ""
@@ -18,7 +22,7 @@ struct TrafficLedgerTests {
 
         // When requests arrive at 0, 400, 800, 1000 and 1401 ms
         let outcomes = [0, 400, 800, 1000, 1401].map {
-            ledger.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0).outcome
+            ledger.handle(attempt(), now: at($0)).outcome
         }
 
         // Then 0 and 400 pass, 800 is refused, 1000 passes once 0 left the window (t - 1 s, t],
@@ -39,8 +43,8 @@ struct TrafficLedgerTests {
         var second = TrafficLedger(configuration: configuration)
 
         // When both see 100 requests
-        let a = (0..<100).map { code(first.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0).outcome) }
-        let b = (0..<100).map { code(second.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0).outcome) }
+        let a = (0..<100).map { code(first.handle(attempt(), now: at($0)).outcome) }
+        let b = (0..<100).map { code(second.handle(attempt(), now: at($0)).outcome) }
         let accepted = first.accepted
 
         // Then they decide alike, and about half fail
@@ -59,7 +63,7 @@ struct TrafficLedgerTests {
         var ledger = TrafficLedger(configuration: SandboxConfiguration(faults: faults))
 
         // When the recipient is sent to four times
-        let verdicts = (0..<4).map { ledger.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0) }
+        let verdicts = (0..<4).map { ledger.handle(attempt(), now: at($0)) }
 
         // Then the answers follow the faults, then success
         #expect(verdicts.map(\.outcome).map(code) == [131056, 131056, 131026, 0])
@@ -70,7 +74,7 @@ struct TrafficLedgerTests {
 
         // Then the faults apply again and the log is empty
         #expect(ledger.records.count == 0)
-        #expect(code(ledger.handle(attempt(), now: start + .seconds(5), wallMillis: 0).outcome) == 131056)
+        #expect(code(ledger.handle(attempt(), now: at(5000)).outcome) == 131056)
     }
 
     @Test("keys: unknown keys get 401 when keys are configured, any non-empty key otherwise")
@@ -79,11 +83,11 @@ struct TrafficLedgerTests {
         var open = TrafficLedger(configuration: SandboxConfiguration())
         let invalid = SandboxVerdict.Outcome.gatewayError(status: 401, message: "Invalid api_key")
 
-        #expect(strict.handle(attempt(key: "key-2"), now: start, wallMillis: 0).outcome == invalid)
-        #expect(strict.handle(attempt(key: "key-1"), now: start, wallMillis: 0).outcome == .accepted(serial: 1))
-        #expect(open.handle(attempt(key: ""), now: start, wallMillis: 0).outcome == invalid)
-        #expect(open.handle(attempt(key: nil), now: start, wallMillis: 0).outcome == invalid)
-        #expect(open.handle(attempt(key: "anything"), now: start, wallMillis: 0).outcome == .accepted(serial: 1))
+        #expect(strict.handle(attempt(key: "key-2"), now: start).outcome == invalid)
+        #expect(strict.handle(attempt(key: "key-1"), now: start).outcome == .accepted(serial: 1))
+        #expect(open.handle(attempt(key: ""), now: start).outcome == invalid)
+        #expect(open.handle(attempt(key: nil), now: start).outcome == invalid)
+        #expect(open.handle(attempt(key: "anything"), now: start).outcome == .accepted(serial: 1))
     }
 
     @Test("the received log keeps only the newest maxRecorded messages")
@@ -93,7 +97,7 @@ struct TrafficLedgerTests {
 
         // When 5 messages are accepted
         for i in 0..<5 {
-            _ = ledger.handle(attempt(to: "+4915100000\(100 + i)"), now: start + .milliseconds(i), wallMillis: Int64(i))
+            _ = ledger.handle(attempt(to: "+4915100000\(100 + i)"), now: at(i))
         }
 
         // Then the last 3 remain, oldest first

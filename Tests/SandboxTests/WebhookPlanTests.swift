@@ -6,7 +6,8 @@ import Testing
 /// the fake account and the new JSON keys.
 @Suite("Webhook plans and bodies")
 struct WebhookPlanTests {
-    let start = ContinuousClock.now
+    /// 2026-11-21T00:00:00Z in nanoseconds, the sandbox clock's unit.
+    let start: Int64 = 1_795_219_200_000_000_000
 
     func attempt(to: String = "+4915112345678", key: String = "key-1") -> MessageAttempt {
         let waID = PhoneNumber.waID(of: to) ?? ""
@@ -22,7 +23,7 @@ struct WebhookPlanTests {
     @Test("without any webhook the verdict plans nothing (the benchmark path)")
     func noWebhook() {
         var ledger = TrafficLedger(configuration: configuration(webhook: false))
-        let verdict = ledger.handle(attempt(), now: start, wallMillis: 0)
+        let verdict = ledger.handle(attempt(), now: start)
         #expect(verdict.outcome == .accepted(serial: 1))
         #expect(verdict.webhook == nil)
     }
@@ -33,7 +34,7 @@ struct WebhookPlanTests {
         var ledger = TrafficLedger(configuration: configuration(faults: SandboxFaults(slowRate: 1, slowMillis: 50)))
 
         // When a message is accepted
-        let plan = ledger.handle(attempt(), now: start, wallMillis: 0).webhook
+        let plan = ledger.handle(attempt(), now: start).webhook
 
         // Then the plan has the three statuses, the first after answer plus status delay
         #expect(plan?.steps == [
@@ -44,13 +45,13 @@ struct WebhookPlanTests {
         #expect(plan?.target.webhook.url == "http://127.0.0.1:1/h")
         #expect(plan?.failureCode == nil)
         // And another key without a webhook still plans nothing
-        #expect(ledger.handle(attempt(key: "key-2"), now: start, wallMillis: 0).webhook == nil)
+        #expect(ledger.handle(attempt(key: "key-2"), now: start).webhook == nil)
     }
 
     @Test("reorder puts read before delivered; a duplicate rate of 1 doubles every status")
     func reorderAndDuplicates() {
         var ledger = TrafficLedger(configuration: configuration(faults: SandboxFaults(webhookDuplicateRate: 1, webhookReorder: true)))
-        let steps = ledger.handle(attempt(), now: start, wallMillis: 0).webhook?.steps ?? []
+        let steps = ledger.handle(attempt(), now: start).webhook?.steps ?? []
         #expect(steps.map(\.status) == [.sent, .read, .delivered])
         #expect(steps.map(\.copies) == [2, 2, 2])
     }
@@ -63,9 +64,9 @@ struct WebhookPlanTests {
         var again = TrafficLedger(configuration: configuration(faults: SandboxFaults(serverErrorRate: 0.5, webhookDuplicateRate: 0.5)))
 
         // When each sees 100 requests
-        let a = (0..<100).map { plain.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0) }
-        let b = (0..<100).map { duplicating.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0) }
-        let c = (0..<100).map { again.handle(attempt(), now: start + .milliseconds($0), wallMillis: 0) }
+        let a = (0..<100).map { plain.handle(attempt(), now: start + Int64($0) * 1_000_000) }
+        let b = (0..<100).map { duplicating.handle(attempt(), now: start + Int64($0) * 1_000_000) }
+        let c = (0..<100).map { again.handle(attempt(), now: start + Int64($0) * 1_000_000) }
 
         // Then the answers are the same, and the duplicates repeat with the seed
         #expect(a.map(\.outcome) == b.map(\.outcome))
@@ -81,8 +82,8 @@ struct WebhookPlanTests {
         var ledger = TrafficLedger(configuration: configuration(faults: faults))
 
         // When the recipient is sent to twice
-        let first = ledger.handle(attempt(), now: start, wallMillis: 0)
-        let second = ledger.handle(attempt(), now: start, wallMillis: 0)
+        let first = ledger.handle(attempt(), now: start)
+        let second = ledger.handle(attempt(), now: start)
 
         // Then both are accepted; the first fails later, the second is normal
         #expect(first.outcome == .accepted(serial: 1))

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OutboxCore
 import Synchronization
 @testable import Sandbox
 
@@ -112,11 +113,12 @@ func withWebhookReceiver<T: Sendable>(
 /// A receiver and a sandbox whose configuration is built from the receiver's URL.
 func withWebhookSandbox<T: Sendable>(
     failFirst: Int = 0,
+    clock: any OutboxClock = SystemClock(),
     _ configuration: (String) -> SandboxConfiguration,
     _ body: (SandboxServer, SandboxClient, WebhookReceiver) async throws -> T
 ) async throws -> T {
     try await withWebhookReceiver(failFirst: failFirst) { receiver, url in
-        try await withSandboxServer(configuration(url)) { server, client in
+        try await withSandboxServer(configuration(url), clock: clock) { server, client in
             try await body(server, client, receiver)
         }
     }
