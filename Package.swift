@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // Pure domain: decisions, no I/O.
@@ -63,6 +65,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // The built-in 360dialog simulator.
@@ -91,6 +95,8 @@ let package = Package(
                 "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI", "CSVImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -108,7 +114,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI",
+                "OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI", "WhatsApp",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -119,7 +125,7 @@ let package = Package(
         .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport"]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
-        .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
+        .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
         .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
     ]

@@ -11,6 +11,8 @@ public enum APIErrorCode: String, Codable, Sendable {
     case unavailable
     case unauthorized
     case internalError = "internal_error"
+    /// `POST /v1/reload`: the config file cannot be used; the running config stays.
+    case invalidConfig = "invalid_config"
 
     public var httpStatus: Int {
         switch self {
@@ -19,7 +21,7 @@ public enum APIErrorCode: String, Codable, Sendable {
         case .notFound: 404
         case .conflict: 409
         case .bodyTooLarge: 413
-        case .windowClosed, .expired: 422
+        case .windowClosed, .expired, .invalidConfig: 422
         case .unavailable: 503
         case .internalError: 500
         }

@@ -1,6 +1,7 @@
 import OutboxCore
 import OutboxStore
 import Synchronization
+import WhatsApp
 
 /// A channel's live state, shared by its worker (which sends), the socket API (which rings
 /// it on new work and reads its figures) and stats. Small and synchronous: a `Mutex`.
@@ -12,15 +13,38 @@ final class ChannelRuntime: Sendable {
         var failed = RollingCounter()
         var started = RollingCounter(seconds: 60)
         var adaptive: AdaptiveRate
+        /// When the API last accepted a request of this channel (`/v1/health`).
+        var lastSentMillis: Int64?
+        /// The last probe of 360dialog's health endpoint, when `health_probe` is on.
+        var probe: HealthProbeResult?
     }
 
-    let config: ChannelConfig
+    /// Never changes: a renamed channel is another channel.
+    let name: String
     let doorbell = Doorbell()
     private let figures: Mutex<Figures>
+    /// Replaced by a reload; the worker reads it once per claim.
+    private let settings: Mutex<ChannelConfig>
 
-    init(config: ChannelConfig, pause: ChannelPause?, savedRate: Int? = nil) {
-        self.config = config
-        figures = Mutex(Figures(pause: pause, adaptive: AdaptiveRate(configured: config.messagesPerSecond, current: savedRate)))
+    init(config: ChannelConfig, pause: ChannelPause?, savedRate: Int? = nil, lastSentMillis: Int64? = nil) {
+        name = config.name
+        settings = Mutex(config)
+        figures = Mutex(Figures(pause: pause, adaptive: AdaptiveRate(configured: config.messagesPerSecond, current: savedRate),
+                                lastSentMillis: lastSentMillis))
+    }
+
+    /// The channel's settings now: a copy, so one claim step works with one consistent set.
+    var config: ChannelConfig { settings.withLock { $0 } }
+
+    /// A reload changed the channel's settings: the next claim uses them (requests in flight
+    /// finish with the old key). A new `messages_per_second` replaces the adaptive ceiling.
+    func update(_ config: ChannelConfig) {
+        precondition(config.name == name, "a runtime keeps its channel's name")
+        let old = settings.withLock { s in defer { s = config }; return s }
+        if old.messagesPerSecond != config.messagesPerSecond {
+            figures.withLock { f in f.adaptive = AdaptiveRate(configured: config.messagesPerSecond, current: f.adaptive.current) }
+        }
+        doorbell.ring()
     }
 
     /// The API said the channel sends too fast: slow down (multiplicatively).
@@ -38,8 +62,6 @@ final class ChannelRuntime: Sendable {
             return (f.adaptive.limit, f.adaptive.current)
         }
     }
-
-    var name: String { config.name }
 
     /// The pause in force at `nowMillis`; a timed pause that has run out is lifted here.
     func pause(nowMillis: Int64) -> ChannelPause? {
@@ -66,6 +88,7 @@ final class ChannelRuntime: Sendable {
     func finished(_ outcome: AttemptOutcome, decision: SendDecision, atMillis: Int64) {
         figures.withLock { f in
             f.inFlight -= 1
+            if outcome == .accepted { f.lastSentMillis = max(f.lastSentMillis ?? 0, atMillis) }
             switch decision {
             case .sent: f.sent.add(atMillis: atMillis)
             case .fail: f.failed.add(atMillis: atMillis)
@@ -78,7 +101,10 @@ final class ChannelRuntime: Sendable {
     /// Seeds the rolling counters from the audit trail at start-up.
     func seed(outcome: AttemptOutcome, atMillis: Int64) {
         figures.withLock { f in
-            if outcome == .accepted { f.sent.add(atMillis: atMillis) }
+            if outcome == .accepted {
+                f.sent.add(atMillis: atMillis)
+                f.lastSentMillis = max(f.lastSentMillis ?? 0, atMillis)
+            }
             if outcome == .permanentError { f.failed.add(atMillis: atMillis) }
         }
     }
@@ -89,5 +115,22 @@ final class ChannelRuntime: Sendable {
              f.sent.sum(lastSeconds: 3600, nowMillis: nowMillis), f.failed.sum(lastSeconds: 3600, nowMillis: nowMillis),
              Double(f.started.sum(lastSeconds: 10, nowMillis: nowMillis - 1000)) / 10, f.inFlight, f.adaptive.limit)
         }
+    }
+
+    /// Whether a request started in the last minute.
+    func startedRecently(nowMillis: Int64) -> Bool {
+        figures.withLock { $0.started.sum(lastSeconds: 60, nowMillis: nowMillis) > 0 }
+    }
+
+    /// When the API last accepted a request of this channel.
+    var lastSentMillis: Int64? { figures.withLock { $0.lastSentMillis } }
+
+    var probe: HealthProbeResult? { figures.withLock { $0.probe } }
+
+    func setProbe(_ result: HealthProbeResult) { figures.withLock { $0.probe = result } }
+
+    /// The last accepted request found in the audit trail (the health prober seeds it after start).
+    func seedLastSent(atMillis: Int64) {
+        figures.withLock { f in f.lastSentMillis = max(f.lastSentMillis ?? 0, atMillis) }
     }
 }

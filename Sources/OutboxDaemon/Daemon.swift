@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OutboxCore
 import OutboxStore
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
@@ -14,9 +15,13 @@ import WhatsApp
 public final class Daemon: Sendable {
     public let config: DaemonConfig
     public let store: OutboxStore
-    let runtimes: [ChannelRuntime]
+    /// The channels configured now; a reload changes them.
+    let channels: Channels
+    let reloader: Reloader
     let services: [any Service]
     let logger: Logger
+    /// Counters, gauges and histograms of this daemon; `GET /metrics` renders them.
+    public let metrics: OutboxMetrics
     private let ready = ReadySignal()
     private let webhookPort = Box<Int?>(nil)
 
@@ -26,11 +31,15 @@ public final class Daemon: Sendable {
 
     /// Opens the database (creating and migrating it), settles what a previous run left
     /// mid-request, and builds the services. Nothing listens until `run`.
+    /// - Parameter configPath: the file `config` was read from; SIGHUP and `POST /v1/reload`
+    ///   read it again (without one, a reload is refused).
     public static func build(
         config: DaemonConfig,
+        configPath: String? = nil,
         clock: any OutboxClock = SystemClock(),
         transport: (any MessageTransport)? = nil,
-        logger: Logger
+        logger: Logger,
+        metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> Daemon {
         for path in [config.databasePath, config.socketPath] {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -55,32 +64,42 @@ public final class Daemon: Sendable {
         let transport = transport ?? HTTPTransport(
             maxConnectionsPerHost: min(4096, config.channels.reduce(0) { $0 + ($1.maxInFlight ?? config.sender.maxInFlight) }),
             connectTimeoutMillis: config.sender.connectTimeoutMillis, clock: clock)
-        return Daemon(config: config, store: store, runtimes: runtimes, transport: transport, clock: clock, logger: logger, lock: lock)
+        return Daemon(config: config, configPath: configPath, store: store, runtimes: runtimes, transport: transport, clock: clock, logger: logger, lock: lock,
+                      metrics: (metricsRegistry, try await store.lastEventID()))
     }
 
-    private init(config: DaemonConfig, store: OutboxStore, runtimes: [ChannelRuntime], transport: any MessageTransport,
-                 clock: any OutboxClock, logger: Logger, lock: DatabaseLock) {
+    private init(config: DaemonConfig, configPath: String?, store: OutboxStore, runtimes: [ChannelRuntime], transport: any MessageTransport,
+                 clock: any OutboxClock, logger: Logger, lock: DatabaseLock, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
         self.config = config
         self.store = store
-        self.runtimes = runtimes
+        let channels = Channels(runtimes)
+        self.channels = channels
+        let metrics = OutboxMetrics(registry: metrics.registry, store: store, clock: clock, eventsAfter: metrics.eventsAfter) { channels.snapshot() }
+        self.metrics = metrics
         self.logger = logger
         self.lock = lock
-        let submitQueue = SubmitQueue(clock: clock) { try await store.submit($0, nowMillis: $1) }
+        let submitQueue = SubmitQueue.observed(store: store, clock: clock, metrics: metrics, logger: logger)
         let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
-        let processor = InboxProcessor(store: store, runtimes: runtimes, clock: clock, logger: logger)
-        let dispatcher = Dispatcher(runtimes: runtimes, store: store, transport: transport, config: config, clock: clock, logger: logger)
+        let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger)
+        let dispatcher = Dispatcher(channels: channels, store: store, transport: transport, config: config, clock: clock, logger: logger, metrics: metrics)
+        let prober = HealthProber(channels: channels, store: store, api: transport as? any AccountAPI,
+                                  timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)
+        let webhookSettings = Box(config.webhook)
+        let reloader = Reloader(path: configPath, config: config, channels: channels, dispatcher: dispatcher, prober: prober,
+                                webhook: webhookSettings, store: store, clock: clock, logger: logger)
+        self.reloader = reloader
         let socketAPI = SocketAPI.application(
-            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), runtimes: runtimes,
-            accountAPI: transport as? any AccountAPI, clock: clock, logger: logger,
+            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
+            reloader: reloader, accountAPI: transport as? any AccountAPI, clock: clock, logger: logger, metrics: metrics,
             onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
             })
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
-        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, socketAPI]
+        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, socketAPI, ReloadOnHangup(reloader: reloader)]
         if let listen = config.webhook.listen.flatMap(HostPort.init) {
-            let controller = WebhookController(inbox: inboxQueue, processor: processor, settings: config.webhook, channels: Set(config.channels.map(\.name)))
-            services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger) { [webhookPort] port in
+            let controller = WebhookController(inbox: inboxQueue, processor: processor, live: webhookSettings, channels: channels)
+            services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger, metrics: metrics) { [webhookPort] port in
                 webhookPort.value = port
             })
         }

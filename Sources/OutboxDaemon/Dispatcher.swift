@@ -2,30 +2,56 @@ import Logging
 import OutboxCore
 import OutboxStore
 import ServiceLifecycle
+import Synchronization
 import WhatsApp
 
 /// The sending side of the daemon: one `ChannelWorker` per channel, the recorder that writes
 /// their attempts, and the sweeper that settles unknown outcomes nobody reported on.
 /// On graceful shutdown the workers stop claiming, in-flight requests finish (bounded by the
 /// drain timeout), unstarted claims go back to the queue, and the last attempts are written.
+///
+/// A reload starts workers for added channels and stops those of removed ones (`start`,
+/// `stop`): commands fed through an `AsyncStream` into the workers' task group, so every
+/// worker stays a child task. A stopped worker finishes its in-flight requests and returns its
+/// unstarted claims; a channel that comes back gets a new worker once the old one is gone.
 final class Dispatcher: Service, Sendable {
-    let runtimes: [ChannelRuntime]
+    let channels: Channels
     let store: OutboxStore
     let transport: any MessageTransport
     let config: DaemonConfig
     let clock: any OutboxClock
     let logger: Logger
+    let metrics: OutboxMetrics
     private let stopping = StopFlag()
     private let sweeperBell = Doorbell()
+    private let commands: AsyncStream<Command>
+    private let commandSink: AsyncStream<Command>.Continuation
 
-    init(runtimes: [ChannelRuntime], store: OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger) {
-        self.runtimes = runtimes
+    enum Command: Sendable {
+        case start(ChannelRuntime)
+        case stop(String)
+        case exited(String)
+        case shutdown
+    }
+
+    init(channels: Channels, store: OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger,
+         metrics: OutboxMetrics) {
+        self.metrics = metrics
+        self.channels = channels
         self.store = store
         self.transport = transport
         self.config = config
         self.clock = clock
         self.logger = logger
+        (commands, commandSink) = AsyncStream.makeStream(of: Command.self)
     }
+
+    /// Starts sending `runtime`'s channel (added by a reload).
+    func start(_ runtime: ChannelRuntime) { commandSink.yield(.start(runtime)) }
+
+    /// Stops the channel's worker (removed by a reload): it claims nothing more, lets its
+    /// in-flight requests finish and returns its unstarted claims to the queue.
+    func stop(channel name: String) { commandSink.yield(.stop(name)) }
 
     func run() async throws {
         let recorder = AttemptRecorder(store: store, clock: clock, logger: logger)
@@ -33,24 +59,76 @@ final class Dispatcher: Service, Sendable {
             await withDiscardingTaskGroup { outer in
                 outer.addTask { await recorder.run() }
                 outer.addTask { await self.sweepSettlements() }
-                await withDiscardingTaskGroup { workers in
-                    for runtime in runtimes {
-                        let worker = ChannelWorker(
-                            runtime: runtime, store: store, transport: transport, recorder: recorder, policy: config.retry,
-                            sender: config.sender, clock: clock, logger: logger, stopping: stopping,
-                            drainTimeoutMillis: config.drainTimeoutMillis)
-                        workers.addTask { await worker.run() }
-                    }
-                }
+                await superviseWorkers(recorder: recorder)
                 recorder.close()
                 sweeperBell.ring()
             }
         } onGracefulShutdown: {
             self.stopping.set()
-            for runtime in self.runtimes { runtime.doorbell.ring() }
+            self.commandSink.yield(.shutdown)
             self.sweeperBell.ring()
         }
         logger.info("dispatcher stopped")
+    }
+
+    /// Runs one worker per channel and carries out the commands, one at a time, until every
+    /// worker has stopped after a shutdown.
+    private func superviseWorkers(recorder: AttemptRecorder) async {
+        var running: [String: (runtime: ChannelRuntime, stop: StopFlag)] = [:]
+        // A channel that came back while its old worker still drains: started when that one exits.
+        var waiting: [String: ChannelRuntime] = [:]
+        var shuttingDown = false
+        await withDiscardingTaskGroup { workers in
+            func launch(_ runtime: ChannelRuntime) {
+                let stop = StopFlag()
+                running[runtime.name] = (runtime, stop)
+                let worker = ChannelWorker(
+                    runtime: runtime, store: store, transport: transport, recorder: recorder, policy: config.retry,
+                    sender: config.sender, clock: clock, logger: logger, stopping: stop,
+                    drainTimeoutMillis: config.drainTimeoutMillis, metrics: metrics)
+                workers.addTask {
+                    await worker.run()
+                    self.commandSink.yield(.exited(runtime.name))
+                }
+            }
+            for runtime in channels.snapshot() { launch(runtime) }
+            for await command in commands {
+                switch command {
+                case .start(let runtime) where !shuttingDown:
+                    if let old = running[runtime.name] {
+                        if old.runtime === runtime, !old.stop.isSet { continue }
+                        waiting[runtime.name] = runtime
+                    } else {
+                        launch(runtime)
+                        logger.info("channel worker started", metadata: ["channel": "\(runtime.name)"])
+                    }
+                case .start:
+                    continue
+                case .stop(let name):
+                    waiting[name] = nil
+                    if let entry = running[name] {
+                        entry.stop.set()
+                        entry.runtime.doorbell.ring()
+                    }
+                case .exited(let name):
+                    running[name] = nil
+                    if let next = waiting.removeValue(forKey: name), !shuttingDown {
+                        launch(next)
+                        logger.info("channel worker started", metadata: ["channel": "\(name)"])
+                    } else if !shuttingDown {
+                        logger.info("channel worker stopped", metadata: ["channel": "\(name)"])
+                    }
+                case .shutdown:
+                    shuttingDown = true
+                    waiting = [:]
+                    for entry in running.values {
+                        entry.stop.set()
+                        entry.runtime.doorbell.ring()
+                    }
+                }
+                if shuttingDown, running.isEmpty { break }
+            }
+        }
     }
 
     /// Settles unknown outcomes whose wait ran out, per `[retry] unknown_outcome`.
@@ -60,7 +138,7 @@ final class Dispatcher: Service, Sendable {
                 let n = try await store.settleOverdue(nowMillis: clock.nowMillis(), action: config.retry.unknownOutcome, maxAttempts: config.retry.maxAttempts)
                 if n > 0 {
                     logger.notice("unknown outcomes not settled in time", metadata: ["count": "\(n)", "action": "\(config.retry.unknownOutcome.rawValue)"])
-                    for runtime in runtimes { runtime.doorbell.ring() }
+                    channels.ringAll()
                 }
                 let next = try await store.nextSettlementDeadline().map { $0 * Nanos.perMillisecond }
                 await sweeperBell.wait(until: min(next ?? .max, clock.now() + 5 * Nanos.perSecond), clock: clock)
@@ -71,5 +149,5 @@ final class Dispatcher: Service, Sendable {
         }
     }
 
-    func runtime(named name: String) -> ChannelRuntime? { runtimes.first { $0.name == name } }
+    func runtime(named name: String) -> ChannelRuntime? { channels.runtime(named: name) }
 }

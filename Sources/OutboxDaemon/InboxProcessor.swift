@@ -9,14 +9,17 @@ import WhatsApp
 /// with the reason. At start-up it first works off whatever a previous run left unprocessed.
 final class InboxProcessor: Service, Sendable {
     let store: OutboxStore
-    let runtimes: [ChannelRuntime]
+    /// The channels configured now (a reload changes them).
+    let registry: Channels
     let clock: any OutboxClock
     let logger: Logger
     let doorbell = Doorbell()
 
-    init(store: OutboxStore, runtimes: [ChannelRuntime], clock: any OutboxClock, logger: Logger) {
+    var runtimes: [ChannelRuntime] { registry.snapshot() }
+
+    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger) {
         self.store = store
-        self.runtimes = runtimes
+        self.registry = registry
         self.clock = clock
         self.logger = logger
     }
@@ -34,7 +37,7 @@ final class InboxProcessor: Service, Sendable {
                     }
                     try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
                     // Statuses may have settled messages or closed windows: let the workers look again.
-                    for r in runtimes { r.doorbell.ring() }
+                    registry.ringAll()
                 } catch {
                     logger.error("cannot process stored webhooks; retrying", metadata: ["error": "\(error)"])
                     await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)

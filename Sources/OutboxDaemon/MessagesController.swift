@@ -9,7 +9,8 @@ import OutboxStore
 struct MessagesController: Sendable {
     let store: OutboxStore
     let submitQueue: SubmitQueue
-    let runtimes: [String: ChannelRuntime]
+    /// The channels configured now (a reload changes them).
+    let registry: Channels
     let limits: SubmissionLimits
     let defaultTTLMillis: [Priority: Int64]
     let clock: any OutboxClock
@@ -23,7 +24,7 @@ struct MessagesController: Sendable {
         group.delete("messages/:id", use: cancel)
     }
 
-    var channelNames: Set<String> { Set(runtimes.keys) }
+    var channelNames: Set<String> { registry.names }
 
     @Sendable func submit(_ request: Request, context: BasicRequestContext) async throws -> Response {
         do {
@@ -51,7 +52,7 @@ struct MessagesController: Sendable {
         if s.expiresAtMillis == nil, let ttl = defaultTTLMillis[s.priority] {
             s.expiresAtMillis = max(clock.nowMillis(), s.notBeforeMillis ?? 0) + ttl
         }
-        if let rules = runtimes[s.channel]?.config.rules, rules.enforceWindow, !s.isTemplate {
+        if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
             let state: RecipientState?
             do {
                 state = try await store.recipientState(channel: s.channel, recipient: s.recipient.e164)
@@ -77,7 +78,7 @@ struct MessagesController: Sendable {
             // Wake the channels that got work due now; scheduled messages wake them when due.
             let now = clock.nowMillis()
             for channel in Set(submissions.filter { ($0.notBeforeMillis ?? 0) <= now }.map(\.channel)) {
-                runtimes[channel]?.doorbell.ring()
+                registry.runtime(named: channel)?.doorbell.ring()
             }
             return results
         } catch let e as StoreError {

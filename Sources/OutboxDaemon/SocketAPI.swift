@@ -8,10 +8,13 @@ import ServiceLifecycle
 /// The socket API: HTTP/1.1 and JSON over the daemon's Unix socket.
 enum SocketAPI {
     static func application(
-        config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), runtimes: [ChannelRuntime],
-        accountAPI: (any AccountAPI)?, clock: any OutboxClock, logger: Logger, onListening: @escaping @Sendable () -> Void
+        config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
+        reloader: Reloader, accountAPI: (any AccountAPI)?, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
+        onListening: @escaping @Sendable () -> Void
     ) -> any Service {
-        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, runtimes: runtimes, accountAPI: accountAPI, clock: clock)
+        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
+                                 accountAPI: accountAPI, clock: clock)
+        metrics.addRoute(to: router)
         return Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
@@ -20,22 +23,22 @@ enum SocketAPI {
     }
 
     static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
-                            runtimes: [ChannelRuntime], accountAPI: (any AccountAPI)?, clock: any OutboxClock) -> Router<BasicRequestContext> {
+                            channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         let v1 = router.group("v1")
         MessagesController(
             store: store, submitQueue: submitQueue,
-            runtimes: Dictionary(uniqueKeysWithValues: runtimes.map { ($0.name, $0) }),
+            registry: channels,
             limits: config.submission, defaultTTLMillis: config.defaultTTLMillis, clock: clock
         ).addRoutes(to: v1)
-        ChannelsController(store: store, runtimes: runtimes, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
+        ChannelsController(store: store, registry: channels, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
         ImportsController(store: store, clock: clock).addRoutes(to: v1)
-        WebhookConfigController(runtimes: runtimes, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
+        WebhookConfigController(registry: channels, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
+        ReloadController(reloader: reloader).addRoutes(to: v1)
         // Webhook payloads relayed by a deployment whose public endpoint lives elsewhere.
-        let names = Set(config.channels.map(\.name))
         v1.post("inbound") { request, _ -> Response in
             let channel = request.uri.queryParameters.get("channel").map { String($0) }
-            if let channel, !names.contains(channel) {
+            if let channel, channels.runtime(named: channel) == nil {
                 return JSONResponse.error(.unknownChannel, "no channel named '\(channel)' is configured", field: "channel")
             }
             return await storeWebhookPayload(request, channel: channel, source: "socket", inbox: inbox.0, processor: inbox.1, limit: config.webhook.maxBodyBytes)

@@ -7,7 +7,8 @@ import WhatsApp
 /// webhook at 360dialog (`{base_url}/v1/configs/webhook`). The daemon makes the call because
 /// only it holds the channel's key.
 struct WebhookConfigController: Sendable {
-    let runtimes: [ChannelRuntime]
+    /// The channels configured now (a reload changes them).
+    let registry: Channels
     let api: (any AccountAPI)?
     let timeoutMillis: Int64
 
@@ -45,7 +46,7 @@ struct WebhookConfigController: Sendable {
 
     private func channel(_ context: BasicRequestContext) throws -> ChannelRuntime {
         let name = context.parameters.get("name") ?? ""
-        guard let r = runtimes.first(where: { $0.name == name }) else {
+        guard let r = registry.runtime(named: name) else {
             throw APIErrorBody(.unknownChannel, "no channel named '\(name)' is configured", field: "channel")
         }
         return r

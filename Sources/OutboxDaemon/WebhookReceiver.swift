@@ -13,8 +13,12 @@ import ServiceLifecycle
 struct WebhookController: Sendable {
     let inbox: InboxQueue
     let processor: InboxProcessor
-    let settings: WebhookSettings
-    let channels: Set<String>
+    /// Credentials and body cap in force (a reload may change them).
+    let live: Box<WebhookSettings>
+    /// The channels configured now (a reload changes them).
+    let channels: Channels
+
+    var settings: WebhookSettings { live.value }
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("webhooks/:channel", use: receive)
@@ -25,7 +29,7 @@ struct WebhookController: Sendable {
             return JSONResponse.error(APIErrorBody(.unauthorized, "missing or wrong webhook credentials"))
         }
         let channel = context.parameters.get("channel") ?? ""
-        guard channels.contains(channel) else {
+        guard channels.runtime(named: channel) != nil else {
             return JSONResponse.error(.notFound, "no channel named '\(channel)' is configured")
         }
         return await storeWebhookPayload(request, channel: channel, source: "webhook", inbox: inbox, processor: processor, limit: settings.maxBodyBytes)
@@ -33,6 +37,7 @@ struct WebhookController: Sendable {
 
     /// Basic auth and the shared-secret header, each when configured, compared in constant time.
     func authorized(_ headers: HTTPFields) -> Bool {
+        let settings = self.settings
         var ok = true
         if let basic = settings.basicAuth {
             let expected = "Basic " + Data(basic.value.utf8).base64EncodedString()
@@ -74,8 +79,10 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
 
 enum WebhookReceiver {
     static func application(settings: WebhookSettings, address: HostPort, controller: WebhookController, logger: Logger,
-                            onListening: @escaping @Sendable (Int) -> Void) -> any Service {
+                            metrics: OutboxMetrics, onListening: @escaping @Sendable (Int) -> Void) -> any Service {
         let router = Router()
+        router.add(middleware: WebhookMetricsMiddleware(metrics: metrics, clock: metrics.clock))
+        if settings.metrics { metrics.addRoute(to: router) }
         controller.addRoutes(to: router)
         return Application(
             router: router,

@@ -17,16 +17,44 @@ struct BenchMain: AsyncParsableCommand {
     @Option(help: "Also write the table as Markdown to this file.")
     var markdown: String?
 
+    @Option(help: "Run only these phases (repeat or comma-separate): \(Phase.allCases.map(\.rawValue).joined(separator: ", ")). webhooks also runs aggregate, whose messages its statuses name.")
+    var only: [String] = []
+
+    /// The benchmark phases, in the order a run takes them.
+    enum Phase: String, CaseIterable {
+        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention
+    }
+
+    func validate() throws {
+        for name in only.flatMap({ $0.split(separator: ",") }) where Phase(rawValue: String(name)) == nil {
+            throw ValidationError("unknown phase '\(name)'; the phases are \(Phase.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    var phases: Set<Phase> {
+        var chosen = Set(only.flatMap { $0.split(separator: ",") }.compactMap { Phase(rawValue: String($0)) })
+        if chosen.isEmpty { return Set(Phase.allCases) }
+        if chosen.contains(.webhooks) { chosen.insert(.aggregate) }
+        return chosen
+    }
+
     func run() async throws {
         let scale = quick ? Scale.quick : Scale.full
         let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path, scale: scale)
         var rows: [ResultRow] = []
         do {
-            rows += try await bench.submissions()
-            rows += try await bench.dispatchOneChannel()
-            rows += try await bench.dispatchAggregate()
-            rows += try await bench.webhookReceiver()
-            rows += try await bench.memoryWithMillionQueued()
+            let phases = self.phases
+            if phases.contains(.submissions) { rows += try await bench.submissions() }
+            if phases.contains(.latency) { rows += try await bench.enqueueLatency() }
+            if phases.contains(.paced) { rows += try await bench.dispatchOneChannel() }
+            if phases.contains(.scheduler) { rows += try await bench.scheduler() }
+            if phases.contains(.reload) { rows.append(try await bench.reloadUnderLoad()) }
+            if phases.contains(.aggregate) { rows += try await bench.dispatchAggregate() }
+            if phases.contains(.webhooks) { rows += try await bench.webhookReceiver() }
+            if phases.contains(.metrics) { rows += try await bench.metricsScrapeCost() }
+            if phases.contains(.csv) { rows += try await bench.csvImport() }
+            if phases.contains(.memory) { rows += try await bench.memoryWithMillionQueued() }
+            if phases.contains(.retention) { rows += try await bench.retentionUnderLoad() }
         } catch {
             await bench.stop()
             throw error
@@ -45,9 +73,11 @@ struct Scale {
     var pacedMessages: Int
     var aggregatePerChannel: Int
     var queuedRows: Int
+    /// Rows of the large CSV import; the small one has a tenth.
+    var csvRows: Int
 
-    static let full = Scale(batchedMessages: 200_000, singleSeconds: 8, pacedMessages: 10_000, aggregatePerChannel: 5_000, queuedRows: 1_000_000)
-    static let quick = Scale(batchedMessages: 40_000, singleSeconds: 3, pacedMessages: 3_000, aggregatePerChannel: 1_000, queuedRows: 200_000)
+    static let full = Scale(batchedMessages: 200_000, singleSeconds: 8, pacedMessages: 10_000, aggregatePerChannel: 5_000, queuedRows: 1_000_000, csvRows: 1_000_000)
+    static let quick = Scale(batchedMessages: 40_000, singleSeconds: 3, pacedMessages: 3_000, aggregatePerChannel: 1_000, queuedRows: 200_000, csvRows: 200_000)
 }
 
 /// One line of the results table.

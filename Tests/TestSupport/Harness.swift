@@ -6,16 +6,19 @@ import OutboxCore
 import OutboxDaemon
 import Sandbox
 import ServiceLifecycle
+import WhatsApp
 
 /// Runs the built-in sandbox on a free loopback port for the duration of `body`.
 public func withSandbox<T: Sendable>(
     keys: [String: SandboxKey] = [:],
     faults: SandboxFaults = .init(),
+    rules: SandboxRules = .init(),
+    clock: any OutboxClock = SystemClock(),
     _ body: (SandboxServer, _ baseURL: String) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "sandbox")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: .init(host: "127.0.0.1", port: 0, keys: keys, faults: faults), logger: logger)
+    let server = SandboxServer(configuration: .init(host: "127.0.0.1", port: 0, keys: keys, faults: faults, rules: rules), clock: clock, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
@@ -125,11 +128,15 @@ public func withDaemon<T: Sendable>(
     _ config: DaemonConfig,
     dir: TempDir,
     clock: any OutboxClock = SystemClock(),
+    logger: Logger? = nil,
+    transport: (any MessageTransport)? = nil,
+    configPath: String? = nil,
     _ body: (DaemonHarness) async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "daemon")
-    logger.logLevel = .critical
-    let daemon = try await Daemon.build(config: config, clock: clock, logger: logger)
+    var quiet = Logger(label: "daemon")
+    quiet.logLevel = .critical
+    let logger = logger ?? quiet
+    let daemon = try await Daemon.build(config: config, configPath: configPath, clock: clock, transport: transport, logger: logger)
     let group = daemon.serviceGroup(gracefulShutdownSignals: [])
     let client = DaemonClient(socketPath: config.socketPath, timeoutSeconds: 30)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in

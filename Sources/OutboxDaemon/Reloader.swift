@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import OutboxAPI
+import OutboxCore
+import OutboxStore
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Why a reload was refused; the running config stays in force.
+enum ReloadError: Error, Sendable, CustomStringConvertible {
+    case noConfigFile
+    case config(ConfigError)
+    case store(StoreError)
+
+    var description: String {
+        switch self {
+        case .noConfigFile: "this daemon was not started from a config file; nothing to reload"
+        case .config(let e): "\(e)"
+        case .store(let e): "cannot read the channels' saved state: \(e)"
+        }
+    }
+}
+
+/// Re-reads the config file the daemon started with (SIGHUP, `POST /v1/reload`) and applies
+/// what can change live: channels added (a worker starts) and removed (its worker stops after
+/// its in-flight requests; its queue waits in the database), each channel's settings (limits,
+/// rules, key: in force from its next claim), the webhook's credentials. What cannot change
+/// live (paths, the listen address, global sender and retry settings) is reported and kept.
+/// A config that does not load is refused whole, with one error line; nothing changes.
+final class Reloader: Sendable {
+    let path: String?
+    let channels: Channels
+    let dispatcher: Dispatcher
+    let prober: HealthProber
+    /// The webhook receiver's settings in force (credentials and body cap change live).
+    let webhook: Box<WebhookSettings>
+    let store: OutboxStore
+    let clock: any OutboxClock
+    let logger: Logger
+    let environment: @Sendable () -> [String: String]
+    private let current: Mutex<DaemonConfig>
+
+    init(path: String?, config: DaemonConfig, channels: Channels, dispatcher: Dispatcher, prober: HealthProber, webhook: Box<WebhookSettings>,
+         store: OutboxStore, clock: any OutboxClock, logger: Logger,
+         environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment }) {
+        self.path = path
+        self.current = Mutex(config)
+        self.channels = channels
+        self.dispatcher = dispatcher
+        self.prober = prober
+        self.webhook = webhook
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.environment = environment
+    }
+
+    /// The config in force: the start config with every change a reload applied.
+    var config: DaemonConfig { current.withLock { $0 } }
+
+    /// Reads the config file again and applies it; `source` names who asked, for the log.
+    func reload(source: String) async throws(ReloadError) -> ReloadDocument {
+        do {
+            return try await apply(source: source)
+        } catch {
+            logger.error("config reload refused; the running config stays", metadata: [
+                "source": "\(source)", "config": "\(path ?? "-")", "error": "\(error.description)",
+            ])
+            throw error
+        }
+    }
+
+    private func apply(source: String) async throws(ReloadError) -> ReloadDocument {
+        guard let path else { throw .noConfigFile }
+        let new: DaemonConfig
+        do { new = try ConfigLoader.load(path: path, environment: environment()) } catch { throw .config(error) }
+        let pauses: [String: ChannelPause]
+        let rates: [String: Int]
+        do {
+            pauses = try await store.pauses()
+            rates = try await store.savedRates()
+        } catch {
+            throw .store(error)
+        }
+        var added: [ChannelRuntime] = []
+        var doc = current.withLock { cfg -> ReloadDocument in
+            let old = cfg
+            var doc = ReloadDocument(config: path, needsRestart: Self.restartKeys(old: old, new: new))
+            var effective = old
+            effective.channels = new.channels
+            if old.webhook.basicAuth != new.webhook.basicAuth { doc.applied.append("webhook.basic_auth_file") }
+            if old.webhook.secretHeader?.name != new.webhook.secretHeader?.name { doc.applied.append("webhook.secret_header") }
+            if old.webhook.secretHeader?.value != new.webhook.secretHeader?.value { doc.applied.append("webhook.secret_file") }
+            if old.webhook.maxBodyBytes != new.webhook.maxBodyBytes { doc.applied.append("webhook.max_body_bytes") }
+            effective.webhook.basicAuth = new.webhook.basicAuth
+            effective.webhook.secretHeader = new.webhook.secretHeader
+            effective.webhook.maxBodyBytes = new.webhook.maxBodyBytes
+
+            let before = Dictionary(uniqueKeysWithValues: old.channels.map { ($0.name, $0) })
+            var runtimes: [ChannelRuntime] = []
+            for c in new.channels {
+                if let runtime = channels.runtime(named: c.name), let was = before[c.name] {
+                    let changes = Self.changedKeys(was, c)
+                    if !changes.isEmpty {
+                        runtime.update(c)
+                        doc.updated[c.name] = changes
+                    }
+                    runtimes.append(runtime)
+                } else {
+                    let runtime = ChannelRuntime(config: c, pause: pauses[c.name], savedRate: rates[c.name])
+                    runtimes.append(runtime)
+                    added.append(runtime)
+                    doc.added.append(c.name)
+                }
+            }
+            let names = Set(new.channels.map(\.name))
+            doc.removed = old.channels.map(\.name).filter { !names.contains($0) }
+            channels.replace(with: runtimes)
+            webhook.value = effective.webhook
+            cfg = effective
+            return doc
+        }
+        for name in doc.removed { dispatcher.stop(channel: name) }
+        for runtime in added { dispatcher.start(runtime) }
+        // A paused channel whose key changed gets its chance: the operator rotated the key
+        // (360dialog invalidates the old one); if the cause was another, the next answer pauses it again.
+        let now = clock.nowMillis()
+        for (name, keys) in doc.updated.sorted(by: { $0.key < $1.key }) where keys.contains("api_key") {
+            guard let runtime = channels.runtime(named: name), runtime.pause(nowMillis: now) != nil else { continue }
+            do {
+                try await store.resume(channel: name)
+                runtime.setPause(nil)
+                doc.resumed.append(name)
+            } catch {
+                logger.error("cannot resume the channel after its key changed", metadata: ["channel": "\(name)", "error": "\(error)"])
+            }
+        }
+        prober.doorbell.ring()
+        log(doc, source: source)
+        return doc
+    }
+
+    private func log(_ doc: ReloadDocument, source: String) {
+        var metadata: Logger.Metadata = ["source": "\(source)", "config": "\(doc.config)"]
+        if !doc.added.isEmpty { metadata["added"] = "\(doc.added.joined(separator: ","))" }
+        if !doc.removed.isEmpty { metadata["removed"] = "\(doc.removed.joined(separator: ","))" }
+        for (name, keys) in doc.updated { metadata["channel.\(name)"] = "\(keys.joined(separator: ","))" }
+        if !doc.applied.isEmpty { metadata["applied"] = "\(doc.applied.joined(separator: ","))" }
+        if !doc.resumed.isEmpty { metadata["resumed"] = "\(doc.resumed.joined(separator: ","))" }
+        logger.info(doc.changed ? "config reloaded" : "config reloaded: nothing changed", metadata: metadata)
+        if !doc.needsRestart.isEmpty {
+            logger.warning("config keys changed that take effect only after a restart; their old values stay in force",
+                           metadata: ["keys": "\(doc.needsRestart.joined(separator: ","))"])
+        }
+    }
+
+    /// The channel keys whose values differ (names as in the config file; a key shows as `api_key`).
+    static func changedKeys(_ a: ChannelConfig, _ b: ChannelConfig) -> [String] {
+        var keys: [String] = []
+        func check(_ key: String, _ differ: Bool) { if differ { keys.append(key) } }
+        check("api", a.api != b.api)
+        check("base_url", a.baseURL != b.baseURL)
+        check("api_key", a.apiKey != b.apiKey)
+        check("messages_per_second", a.messagesPerSecond != b.messagesPerSecond)
+        check("phone_number_id", a.phoneNumberID != b.phoneNumberID)
+        check("enforce_window", a.rules.enforceWindow != b.rules.enforceWindow)
+        check("max_in_flight", a.maxInFlight != b.maxInFlight)
+        check("pair_interval", a.rules.pairIntervalMillis != b.rules.pairIntervalMillis)
+        check("hold_on_retry", a.rules.holdOnRetry != b.rules.holdOnRetry)
+        check("scheduler.window_margin", a.rules.windowMarginMillis != b.rules.windowMarginMillis)
+        check("portfolio", a.messagingLimit != b.messagingLimit)
+        check("health_probe", a.healthProbe != b.healthProbe)
+        if keys.isEmpty, a.rules != b.rules { keys.append("rules") }
+        return keys
+    }
+
+    /// Global keys whose new value cannot take effect without a restart.
+    static func restartKeys(old: DaemonConfig, new: DaemonConfig) -> [String] {
+        var keys: [String] = []
+        func check(_ key: String, _ differ: Bool) { if differ { keys.append(key) } }
+        check("daemon.database", old.databasePath != new.databasePath)
+        check("daemon.socket", old.socketPath != new.socketPath)
+        check("daemon.log_level", old.logLevel != new.logLevel)
+        check("daemon.drain_timeout", old.drainTimeoutMillis != new.drainTimeoutMillis)
+        check("submission.max_request_bytes", old.submission.maxRequestBytes != new.submission.maxRequestBytes)
+        check("submission.max_batch_bytes", old.submission.maxBatchBytes != new.submission.maxBatchBytes)
+        check("submission.max_batch_lines", old.submission.maxBatchLines != new.submission.maxBatchLines)
+        check("sender.request_timeout", old.sender.requestTimeoutMillis != new.sender.requestTimeoutMillis)
+        check("sender.connect_timeout", old.sender.connectTimeoutMillis != new.sender.connectTimeoutMillis)
+        check("sender.max_in_flight", old.sender.maxInFlight != new.sender.maxInFlight)
+        check("retry.base_delay", old.retry.baseDelayMillis != new.retry.baseDelayMillis)
+        check("retry.max_delay", old.retry.maxDelayMillis != new.retry.maxDelayMillis)
+        check("retry.max_attempts", old.retry.maxAttempts != new.retry.maxAttempts)
+        check("retry.max_age", old.retry.maxAgeMillis != new.retry.maxAgeMillis)
+        check("retry.unknown_outcome_wait", old.retry.unknownOutcomeWaitMillis != new.retry.unknownOutcomeWaitMillis)
+        check("retry.unknown_outcome", old.retry.unknownOutcome != new.retry.unknownOutcome)
+        for p in Priority.allCases { check("scheduler.ttl_\(p.rawValue)", old.defaultTTLMillis[p] != new.defaultTTLMillis[p]) }
+        check("webhook.listen", old.webhook.listen != new.webhook.listen)
+        return keys
+    }
+}
+
+/// Reloads the config on SIGHUP, until the daemon stops.
+struct ReloadOnHangup: Service {
+    let reloader: Reloader
+
+    func run() async throws {
+        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+            _ = try? await reloader.reload(source: "SIGHUP")
+        }
+    }
+}
