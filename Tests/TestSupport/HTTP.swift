@@ -34,3 +34,17 @@ public func cloudStatus(wamid: String, status: String, timestamp: Int = 1_795_25
 public func cloudInbound(from: String, timestamp: Int = 1_795_257_590, phoneNumberID: String = "106540352242922") -> String {
     #"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"\#(phoneNumberID)"},"contacts":[{"profile":{"name":"Kerry"},"wa_id":"\#(from)"}],"messages":[{"from":"\#(from)","id":"wamid.in\#(timestamp)","timestamp":"\#(timestamp)","type":"text","text":{"body":"hi"}}]}}]}]}"#
 }
+
+/// A plain GET (e.g. `/metrics` on the webhook listener).
+public func httpGet(_ url: String) async throws -> (status: Int, body: [UInt8]) {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    do {
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 4 << 20)
+        try await client.shutdown()
+        return (Int(response.status.code), Array(bytes.readableBytesView))
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}

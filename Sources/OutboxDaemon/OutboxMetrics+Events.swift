@@ -1,0 +1,58 @@
+import OutboxCore
+import OutboxStore
+
+/// Counting where things happen: a submission committed, a request answered, a webhook answered.
+extension OutboxMetrics {
+    /// A group commit of submissions: new messages per channel and priority (duplicates and
+    /// conflicts stored nothing), and how long the commit took.
+    func committed(_ submissions: [Submission], _ results: [SubmitResult], nanos: Int64) {
+        timer(Series.submitCommit).recordNanoseconds(nanos)
+        var created: [ChannelPriority: Int] = [:]
+        for (s, r) in zip(submissions, results) {
+            if case .created = r { created[ChannelPriority(channel: s.channel, priority: s.priority), default: 0] += 1 }
+        }
+        for (key, n) in created {
+            counter(Series.accepted, ["channel": key.channel, "priority": key.priority.rawValue]).increment(by: n)
+        }
+    }
+
+    /// One request to the API and what the policy decided.
+    func attempt(channel: String, result: SendResult, decision: SendDecision, nanos: Int64) {
+        let errorClass = Self.errorClass(result)
+        counter(Series.attempts, ["channel": channel, "outcome": result.outcome.rawValue, "error_class": errorClass]).increment()
+        timer(Series.sendDuration, ["channel": channel]).recordNanoseconds(nanos)
+        switch decision {
+        case .sent: counter(Series.sent, ["channel": channel]).increment()
+        case .fail: counter(Series.failed, ["channel": channel, "error_class": errorClass]).increment()
+        case .retry, .awaitSettlement, .pauseChannel: break
+        }
+    }
+
+    /// A webhook delivery answered by the receiver. `channel` is nil when the path named no
+    /// configured channel (it is counted as `unknown`, never by the name it gave).
+    func webhook(channel: String?, status: Int, nanos: Int64) {
+        let outcome = switch status {
+        case 200..<300: "stored"
+        case 401, 403: "unauthorized"
+        case 500...: "unavailable"
+        default: "rejected"
+        }
+        counter(Series.webhooks, ["channel": channel ?? "unknown", "outcome": outcome]).increment()
+        timer(Series.webhookAnswer).recordNanoseconds(nanos)
+    }
+
+    /// `none` for an accepted request, `unknown` for one without an answer, else the class
+    /// the error table gave the error.
+    static func errorClass(_ result: SendResult) -> String {
+        switch result {
+        case .accepted: "none"
+        case .unknown: "unknown"
+        case .failed(_, let cls, _): cls.rawValue
+        }
+    }
+
+    private struct ChannelPriority: Hashable {
+        var channel: String
+        var priority: Priority
+    }
+}

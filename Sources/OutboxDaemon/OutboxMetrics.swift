@@ -1,0 +1,118 @@
+import CoreMetrics
+import OutboxCore
+import OutboxStore
+import Prometheus
+import Synchronization
+
+/// The daemon's metrics, written through swift-metrics into a `PrometheusCollectorRegistry`
+/// that belongs to this daemon (several daemons in one test process never share a series).
+/// Events are counted where they happen (`OutboxMetrics+Events.swift`); figures that live in
+/// the store or the channels are read when `/metrics` is scraped, at most once per
+/// `refreshMillis` (`OutboxMetrics+Scrape.swift`).
+///
+/// Labels are low-cardinality only: channel, priority, outcome, error_class, state. Never a
+/// message id, a phone number, a wamid or a key.
+public final class OutboxMetrics: Sendable {
+    /// The registry `/metrics` renders; the executable may also route swift-metrics' global
+    /// `MetricsSystem` into it, so libraries' metrics appear beside the daemon's.
+    public let registry: PrometheusCollectorRegistry
+    let factory: any MetricsFactory
+    let store: OutboxStore
+    let clock: any OutboxClock
+    /// The channels configured now (a reload changes them).
+    let channels: @Sendable () -> [ChannelRuntime]
+    /// Scrape-time figures are read from the store at most this often.
+    let refreshMillis: Int64
+
+    private let counters = Mutex<[SeriesKey: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[SeriesKey: CoreMetrics.Timer]>([:])
+    let gauges = Mutex<[SeriesKey: CoreMetrics.Gauge]>([:])
+    let scrape: Mutex<ScrapeState>
+
+    /// Send latency: a loopback sandbox answers in about 1 ms, 360dialog in tens to
+    /// hundreds; the request timeout is 30 s by default.
+    static let sendBuckets: [Duration] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000].map { .milliseconds($0) }
+    /// Webhook answers must stay far under 360dialog's 80 ms; a group commit takes a few ms.
+    static let answerBuckets: [Duration] = [1, 2, 5, 10, 20, 40, 80, 160, 500, 1000].map { .milliseconds($0) }
+    /// Submission group commits (one fsync each).
+    static let commitBuckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 1000].map { .milliseconds($0) }
+
+    /// - Parameter eventsAfter: the newest timeline event at start; endings after it are counted.
+    init(registry: PrometheusCollectorRegistry, store: OutboxStore, clock: any OutboxClock, eventsAfter: Int64,
+         refreshMillis: Int64 = 1000, channels: @escaping @Sendable () -> [ChannelRuntime]) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            Series.sendDuration: Self.sendBuckets,
+            Series.webhookAnswer: Self.answerBuckets,
+            Series.submitCommit: Self.commitBuckets,
+            Series.refresh: Self.commitBuckets,
+        ]
+        self.factory = factory
+        self.store = store
+        self.clock = clock
+        self.channels = channels
+        self.refreshMillis = refreshMillis
+        scrape = Mutex(ScrapeState(lastEventID: eventsAfter))
+    }
+
+    /// The series' names, in one place (the README and etc/grafana-dashboard.json use them).
+    enum Series {
+        static let accepted = "wa_outbox_messages_accepted_total"
+        static let sent = "wa_outbox_messages_sent_total"
+        static let failed = "wa_outbox_messages_failed_total"
+        static let expired = "wa_outbox_messages_expired_total"
+        static let attempts = "wa_outbox_attempts_total"
+        static let sendDuration = "wa_outbox_send_duration_seconds"
+        static let submitCommit = "wa_outbox_submit_commit_seconds"
+        static let queueDepth = "wa_outbox_queue_depth"
+        static let sending = "wa_outbox_sending"
+        static let inFlight = "wa_outbox_in_flight"
+        static let oldestAge = "wa_outbox_queue_oldest_age_seconds"
+        static let rate = "wa_outbox_send_rate"
+        static let limit = "wa_outbox_rate_limit"
+        static let configuredLimit = "wa_outbox_rate_limit_configured"
+        static let paused = "wa_outbox_channel_paused"
+        static let webhooks = "wa_outbox_webhooks_received_total"
+        static let webhookAnswer = "wa_outbox_webhook_answer_seconds"
+        static let databaseBytes = "wa_outbox_database_bytes"
+        static let refreshFailures = "wa_outbox_metrics_refresh_failures_total"
+        static let refresh = "wa_outbox_metrics_refresh_seconds"
+    }
+
+    /// One series: a name and its label values, in the order of `labelNames`.
+    struct SeriesKey: Hashable {
+        var name: String
+        var labels: [String]
+    }
+
+    func counter(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Counter {
+        let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
+        return counters.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = CoreMetrics.Counter(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
+            c[key] = made
+            return made
+        }
+    }
+
+    func timer(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Timer {
+        let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
+        return timers.withLock { t in
+            if let existing = t[key] { return existing }
+            let made = CoreMetrics.Timer(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
+            t[key] = made
+            return made
+        }
+    }
+
+    func gauge(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Gauge {
+        let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
+        return gauges.withLock { g in
+            if let existing = g[key] { return existing }
+            let made = CoreMetrics.Gauge(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
+            g[key] = made
+            return made
+        }
+    }
+}
