@@ -131,7 +131,8 @@ struct ChannelWorker: Sendable {
         ])
         recorder.add(AttemptRecord(
             message: message, startedMillis: start / Nanos.perMillisecond, latencyMillis: (end - start) / Nanos.perMillisecond,
-            result: result, decision: decision, holdOnRetry: config.rules.holdOnRetry))
+            result: result, decision: decision, holdOnRetry: config.rules.holdOnRetry,
+            pairIntervalMillis: config.rules.pairIntervalMillis))
         runtime.finished(result.outcome, decision: decision, atMillis: end / Nanos.perMillisecond)
     }
 

@@ -22,9 +22,15 @@ public struct AttemptRecord: Sendable {
     public var decision: SendDecision
     /// A retry holds later messages to the same recipient until it is due.
     public var holdOnRetry: Bool
+    /// Pair pacing: once the API took the message, the next request to this recipient waits
+    /// this long after the answer (0: no pacing). The API measures arrivals; an answer comes
+    /// after its request arrived, so pacing from the answer cannot be undercut by jitter.
+    public var pairIntervalMillis: Int64
 
-    public init(message: ClaimedMessage, startedMillis: Int64, latencyMillis: Int64?, result: SendResult, decision: SendDecision, holdOnRetry: Bool = true) {
+    public init(message: ClaimedMessage, startedMillis: Int64, latencyMillis: Int64?, result: SendResult, decision: SendDecision,
+                holdOnRetry: Bool = true, pairIntervalMillis: Int64 = 0) {
         self.holdOnRetry = holdOnRetry
+        self.pairIntervalMillis = pairIntervalMillis
         self.message = message
         self.startedMillis = startedMillis
         self.latencyMillis = latencyMillis
@@ -217,6 +223,10 @@ extension OutboxStore {
                     failure?.httpStatus, failure?.code, failure?.title, failure?.details, r.latencyMillis,
                 ])
                 try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
+                if case .sent = r.decision, r.pairIntervalMillis > 0 {
+                    try Self.hold(db, channel: r.message.channel, recipient: r.message.recipient,
+                                  untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
+                }
             }
         }
     }

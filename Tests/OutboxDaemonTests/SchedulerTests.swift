@@ -133,3 +133,67 @@ struct MessagingLimitEndToEndTests {
         }
     }
 }
+
+/// The sandbox keeps WhatsApp's rules too, so these tests see the daemon keep them.
+@Suite("Scheduler against the sandbox's rules")
+struct SandboxRulesEndToEndTests {
+    let dir = TempDir()
+
+    func text(_ body: String, to: String) -> String {
+        #"{"channel":"main","to":"\#(to)","message":{"type":"text","text":{"body":"\#(body)"}}}"#
+    }
+
+    @Test("with pair pacing, the sandbox's pair limit never refuses a request")
+    func pacingKeepsPairLimit() async throws {
+        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 800)) { sandbox, url in
+            var c = testConfig(dir: dir, baseURL: url)
+            // The same interval as the API's: pacing counts from the answer, so jitter cannot undercut it.
+            c.channels[0].rules.pairIntervalMillis = 800
+            try await withDaemon(c, dir: dir) { d in
+                let lines = (0..<3).map { text("m\($0)", to: "+4915100000001") } + [text("other", to: "+4915100000002")]
+                let (_, body) = try await d.post("/v1/messages/batch", json: lines.joined(separator: "\n"))
+                for id in try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id) {
+                    try await d.waitFor(id, in: [.sent])
+                }
+                let stats = sandbox.state.stats()
+                #expect(stats.pairViolations == 0)
+                #expect(stats.accepted == 4)
+                #expect((stats.keys.first?.minPairGapMillis ?? 0) >= 800)
+            }
+        }
+    }
+
+    @Test("without pacing, the sandbox answers 131056; the daemon holds that recipient and sends later")
+    func pairLimitAnswered() async throws {
+        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 1_500)) { sandbox, url in
+            var c = testConfig(dir: dir, baseURL: url)
+            c.channels[0].rules.pairIntervalMillis = 0
+            try await withDaemon(c, dir: dir) { d in
+                let (_, body) = try await d.post("/v1/messages/batch", json: [text("a", to: "+4915100000001"), text("b", to: "+4915100000001")].joined(separator: "\n"))
+                let ids = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id)
+                for id in ids { try await d.waitFor(id, in: [.sent], timeoutSeconds: 15) }
+                #expect(sandbox.state.stats().pairViolations >= 1)
+                // Without pacing both requests may be in flight at once, so either may arrive second.
+                var attempts: [AttemptDocument] = []
+                for id in ids { attempts += try await d.message(id).attempts ?? [] }
+                #expect(attempts.contains { $0.errorCode == 131056 && $0.outcome == .rateLimited })
+            }
+        }
+    }
+
+    @Test("when only the API judges the window, the sandbox's 131047 fails the message and closes the window locally")
+    func windowRuleAnswered() async throws {
+        try await withSandbox(rules: SandboxRules(windowRule: true)) { sandbox, url in
+            let c = testConfig(dir: dir, baseURL: url)  // enforce_window = false: the API judges
+            try await withDaemon(c, dir: dir) { d in
+                let (_, body) = try await d.post("/v1/messages", json: text("hi", to: "+4915100000001"))
+                let id = try JSONDecoder().decode(SubmitResponse.self, from: Data(body)).id
+                let m = try await d.waitFor(id, in: [.failed])
+                #expect(m.attempts?.first?.errorCode == 131047)
+                #expect(sandbox.state.stats().windowViolations == 1)
+                let facts = try await d.daemon.store.recipientFacts(channel: "main", recipient: "+4915100000001")
+                #expect(facts?.windowClosed != nil)
+            }
+        }
+    }
+}
