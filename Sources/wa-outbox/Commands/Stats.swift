@@ -26,13 +26,14 @@ struct Stats: AsyncParsableCommand {
     }
 
     static func render(_ doc: ChannelsDocument) -> String {
-        var table = TextTable(["CHANNEL", "API", "QUEUED", "SENDING", "SENT 1M", "FAILED 1M", "SENT 1H", "FAILED 1H", "RATE/LIMIT", "WINDOW", "STATE"])
+        var table = TextTable(["CHANNEL", "API", "QUEUED", "SENDING", "SENT 1M", "FAILED 1M", "SENT 1H", "FAILED 1H", "RATE/LIMIT", "WINDOW", "OPEN WINDOWS", "TIER USE", "STATE"])
         for c in doc.channels {
             let limit = c.limitMps == 0 ? "unlimited" : "\(c.limitMps)"
             let state = c.paused ? "PAUSED: \(c.pauseReason ?? "?")\(c.pausedUntil.map { " (until \($0))" } ?? "")" : "running"
             let sending = c.awaitingSettlement > 0 ? "\(c.sending) (\(c.awaitingSettlement) unknown)" : "\(c.sending)"
             table.add([c.name, c.api, "\(c.queued)", sending, "\(c.sent1m)", "\(c.failed1m)", "\(c.sent1h)", "\(c.failed1h)",
-                       String(format: "%.1f/%@", c.rateMps, limit), c.enforceWindow ? "enforced" : "API only", state])
+                       String(format: "%.1f/%@", c.rateMps, limit), c.enforceWindow ? "enforced" : "API only", c.openWindows.map(String.init) ?? "-",
+                       c.tierUsed.map { "\($0)/\(c.tierLimit.map(String.init) ?? "unlimited") (\(c.portfolio ?? "?"))" } ?? "-", state])
         }
         var out = table.render() + "\ndatabase: \(StatsLiveView.bytes(doc.databaseBytes))"
         if let r = doc.retention {
