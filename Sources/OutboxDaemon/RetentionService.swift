@@ -5,8 +5,9 @@ import ServiceLifecycle
 
 /// Applies the retention policy in the background: a pass at start and then every
 /// `interval`. A pass is many small transactions (`batch_size` rows each) with a pause
-/// after each at least as long as the batch took, so retention holds the database writer at
-/// most half the time and a send waits at most one batch for it.
+/// after each of at least `pauseFactor` times what the batch took, so retention holds the
+/// database writer (and a CPU) at most 1/(1 + pauseFactor) of the time and a send waits at
+/// most one batch for it. A pass over a million rows takes minutes; nothing is in a hurry.
 struct RetentionService: Service {
     let store: OutboxStore
     let policy: RetentionPolicy
@@ -15,6 +16,8 @@ struct RetentionService: Service {
     /// Least pause between two batches, in real time (the pause shares the writer and the CPU,
     /// it is not domain time); 0 only yields (tests).
     var minPauseMillis: Int64 = 5
+    /// Pause after a batch, in multiples of the batch's own time: 4 keeps retention to a fifth.
+    var pauseFactor = 4
 
     func run() async throws {
         guard !policy.isOff else {
@@ -88,7 +91,7 @@ struct RetentionService: Service {
         let start = ContinuousClock.now
         let value = try await batch()
         if minPauseMillis > 0 {
-            try await Task.sleep(for: max(ContinuousClock.now - start, .milliseconds(minPauseMillis)))
+            try await Task.sleep(for: max((ContinuousClock.now - start) * pauseFactor, .milliseconds(minPauseMillis)))
         } else {
             await Task.yield()
         }
