@@ -125,8 +125,9 @@ struct SendingTests {
                     worst = max(worst, hi - lo + 1)
                 }
                 #expect(worst <= 40)
-                // ... and close to the limit: 100 messages in about 2.5 s (generous: the suite runs in parallel).
-                #expect(starts.last! - starts.first! < 6_000)
+                // ... and not far below it: 100 messages take about 2.5 s at 40/s; the bound is loose
+                // because the suite runs in parallel on a busy machine, yet far under 1/s pacing.
+                #expect(starts.last! - starts.first! < 15_000)
             }
         }
     }

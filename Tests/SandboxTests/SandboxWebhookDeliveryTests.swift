@@ -233,8 +233,8 @@ struct SandboxWebhookDeliveryTests {
                 #expect(reply.status == 200)
             }
 
-            // Then the sandbox stopped promptly and nothing was posted
-            #expect(clock.now - start < .seconds(5))
+            // Then the sandbox stopped long before the statuses were due (loose: the machine may be busy), and nothing was posted
+            #expect(clock.now - start < .seconds(30))
             try await Task.sleep(for: .milliseconds(20))
             #expect(receiver.hits.isEmpty)
         }
