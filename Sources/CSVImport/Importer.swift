@@ -34,7 +34,9 @@ public struct Importer: Sendable {
         var batch = PendingBatch()
         var sinceCheck = 0
         var lastRead = 1
-        let thrown = await withTaskGroup(of: (Int, Result<BatchResponse, any Error>).self) { group -> ImportError? in
+        // The group's calls stay in this closure: handing the group `inout` to an async
+        // method garbled child results in release builds (Swift 6.3.1).
+        let thrown = await withTaskGroup(of: BatchAnswer.self) { group -> ImportError? in
             var flights = Flights()
             do throws(ImportError) {
                 readLoop: while let record = try reader.next() {
@@ -59,20 +61,25 @@ public struct Importer: Sendable {
                     if full {
                         // Up to `maxInFlight` batches at the daemon while the next is read and checked.
                         while flights.count >= options.maxInFlight {
-                            guard try await settleOldest(&flights, &group, &state) else { break readLoop }
+                            while !flights.oldestAnswered, let answer = await group.next() { flights.file(answer) }
+                            guard try settleOldest(&flights, &state) else { break readLoop }
                         }
-                        launch(&batch, through: lastRead, &flights, &group)
+                        if let job = flights.send(&batch, through: lastRead), let sink { group.addTask { await job.run(sink) } }
                     }
                     observer.progress(state.summary.progress)
                     if observer.shouldStop || Task.isCancelled {
-                        launch(&batch, through: lastRead, &flights, &group)
-                        if try await settleAll(&flights, &group, &state) { state.summary.end = .interrupted }
+                        state.summary.end = .interrupted
                         break
                     }
                 }
-                if state.summary.end == .finished {
-                    launch(&batch, through: lastRead, &flights, &group)
-                    if try await settleAll(&flights, &group, &state) { state.summary.throughRow = lastRead }
+                // The rest: the last partial batch, and every answer still to come.
+                if state.summary.end == .finished || state.summary.end == .interrupted {
+                    if let job = flights.send(&batch, through: lastRead), let sink { group.addTask { await job.run(sink) } }
+                    while !flights.isEmpty {
+                        while !flights.oldestAnswered, let answer = await group.next() { flights.file(answer) }
+                        guard try settleOldest(&flights, &state) else { break }
+                    }
+                    if state.summary.end == .finished { state.summary.throughRow = lastRead }
                 }
             } catch {
                 return error
@@ -87,49 +94,50 @@ public struct Importer: Sendable {
         return state.summary
     }
 
-    /// Batches sent and not yet answered, oldest first, and the answers that came early.
+    /// One batch on its way to the daemon.
+    struct Job: Sendable {
+        var seq: Int
+        var body: [UInt8]
+
+        func run(_ sink: any BatchSink) async -> BatchAnswer {
+            do { return BatchAnswer(seq: seq, result: .success(try await sink.submitBatch(body))) } catch { return BatchAnswer(seq: seq, result: .failure(error)) }
+        }
+    }
+
+    /// The daemon's answer to batch `seq`, or why there was none.
+    struct BatchAnswer: Sendable {
+        var seq: Int
+        var result: Result<BatchResponse, any Error>
+    }
+
+    /// Batches sent and not yet filed, oldest first, and the answers that came early.
     struct Flights {
         var sent: [(seq: Int, batch: PendingBatch, throughRow: Int)] = []
         var answered: [Int: Result<BatchResponse, any Error>] = [:]
         var nextSeq = 0
         var count: Int { sent.count }
         var isEmpty: Bool { sent.isEmpty }
-    }
+        var oldestAnswered: Bool { sent.first.map { answered[$0.seq] != nil } ?? true }
 
-    /// Sends the pending batch, if any, without waiting for the answer.
-    private func launch(_ batch: inout PendingBatch, through row: Int, _ flights: inout Flights,
-                        _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>) {
-        guard !batch.isEmpty, let sink else { return }
-        let seq = flights.nextSeq
-        flights.nextSeq += 1
-        let body = batch.body
-        flights.sent.append((seq, batch, row))
-        batch = PendingBatch()
-        group.addTask {
-            do { return (seq, .success(try await sink.submitBatch(body))) } catch { return (seq, .failure(error)) }
+        /// Takes the pending batch, if any, as the next one sent; `throughRow` is the last row
+        /// read when it left, so every row up to it is done once it is filed.
+        mutating func send(_ batch: inout PendingBatch, through throughRow: Int) -> Job? {
+            guard !batch.isEmpty else { return nil }
+            defer { nextSeq += 1; batch = PendingBatch() }
+            sent.append((nextSeq, batch, throughRow))
+            return Job(seq: nextSeq, body: batch.body)
         }
+
+        mutating func file(_ answer: BatchAnswer) { answered[answer.seq] = answer.result }
     }
 
-    /// Waits for the oldest batch's answer and files it; false when the daemon did not take
-    /// it (the summary then says which rows and why).
-    private func settleOldest(_ flights: inout Flights, _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>,
-                              _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
+    /// Files the oldest batch's answer (it has come); false when the daemon did not take it
+    /// (the summary then says which rows and why).
+    private func settleOldest(_ flights: inout Flights, _ state: inout RunState<some ImportObserver>) throws(ImportError) -> Bool {
         let (seq, batch, throughRow) = flights.sent.removeFirst()
-        while flights.answered[seq] == nil {
-            guard let (done, result) = await group.next() else { break }
-            flights.answered[done] = result
-        }
         let result = flights.answered.removeValue(forKey: seq) ?? .failure(ImportError.daemon("no answer"))
         guard try file(result, batch, &state) else { return false }
         state.summary.throughRow = throughRow
-        return true
-    }
-
-    private func settleAll(_ flights: inout Flights, _ group: inout TaskGroup<(Int, Result<BatchResponse, any Error>)>,
-                           _ state: inout RunState<some ImportObserver>) async throws(ImportError) -> Bool {
-        while !flights.isEmpty {
-            guard try await settleOldest(&flights, &group, &state) else { return false }
-        }
         return true
     }
 

@@ -178,6 +178,22 @@ struct ImportTests {
         }
     }
 
+    @Test("many small batches in flight: every answer is filed against its own rows, in order")
+    func pipelinedBatches() async throws {
+        var lines = ["to,text"]
+        for i in 0..<25 { lines.append(i % 7 == 3 ? "+49,bad number \(i)" : "+49151234567\(10 + i),Message \(i)") }
+        let path = dir.csv("many.csv", lines.joined(separator: "\n") + "\n")
+        try await withDaemon(queueOnlyConfig(dir), dir: dir) { d in
+            let observer = RecordingObserver()
+            let s = try await d.importFile(path, batchSize: 2, observer: observer)
+            #expect(s.end == .finished)
+            #expect((s.rows, s.accepted, s.duplicates, s.rejected) == (25, 21, 0, 4))
+            #expect(observer.rejects.map(\.row) == [5, 12, 19, 26])
+            let stored = try await d.messages(ofImport: s.importID)
+            #expect(Set(stored.map(\.to)) == Set((0..<25).filter { $0 % 7 != 3 }.map { "+49151234567\(10 + $0)" }))
+        }
+    }
+
     @Test("a dry run checks every row and writes the rejects file, and queues nothing")
     func dryRun() async throws {
         let path = dir.csv("dry.csv", "to,text\n+4915112345678,Hi\n12,x\n")

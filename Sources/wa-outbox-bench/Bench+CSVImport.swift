@@ -1,0 +1,157 @@
+import Foundation
+import GRDB
+
+extension Bench {
+    /// `wa-outbox import` of a generated template CSV, run as its own process against a
+    /// daemon of its own (a fresh outbox whose one channel sends to the sandbox at 80 mps,
+    /// a real channel's pace, so sending goes on but does not compete much). Measured: the
+    /// client's wall time and peak RSS (wait4's rusage) at two file sizes, every row checked
+    /// stored in the outbox; beside it `sqlite3`'s own `.import` of the same file into a bare
+    /// table with the same sync setting (WAL, synchronous=FULL), and the client alone
+    /// (`--dry-run`: read, map, validate, no daemon).
+    func csvImport() async throws -> [ResultRow] {
+        let csvDir = "\(dir)/csv"
+        try FileManager.default.createDirectory(atPath: csvDir, withIntermediateDirectories: true)
+        let small = scale.csvRows / 10
+        let smallFile = "\(csvDir)/campaign-small.csv"
+        let largeFile = "\(csvDir)/campaign-large.csv"
+        try Self.writeCampaignCSV(rows: small, offset: 0, to: smallFile)
+        try Self.writeCampaignCSV(rows: scale.csvRows, offset: 10_000_000, to: largeFile)
+
+        let ceiling = try sqliteImport(largeFile, into: "\(csvDir)/bare.db")
+        let dryRun = try await runMeasured(binary, ["import", largeFile, "--channel", "csv", "--template", "order_update",
+                                                     "--language", "en_US", "--dry-run", "--json"], in: csvDir, log: "dry-run")
+
+        FileManager.default.createFile(atPath: "\(csvDir)/csv.key", contents: Data("key-csv".utf8), attributes: [.posixPermissions: 0o600])
+        try """
+            [daemon]
+            database = "outbox.db"
+            socket = "s.sock"
+            log_level = "warning"
+
+            [[channels]]
+            name = "csv"
+            base_url = "http://127.0.0.1:\(sandboxPort)"
+            api_key_file = "csv.key"
+            messages_per_second = 80
+            enforce_window = false
+            """.write(toFile: "\(csvDir)/wa-outbox.toml", atomically: true, encoding: .utf8)
+        let socketPath = "\(csvDir)/s.sock"
+        let csvDaemon = try spawn(["serve", "--config", "\(csvDir)/wa-outbox.toml"], log: "csv/daemon.log")
+        defer {
+            kill(csvDaemon.processIdentifier, SIGTERM)
+            csvDaemon.waitUntilExit()
+        }
+        let health = URL(httpURLWithSocketPath: socketPath, uri: "/v1/health")!.absoluteString
+        try await waitFor(timeout: 60) { (try? await self.request(.GET, health, body: nil).0) == 200 }
+
+        func importFile(_ path: String, rows: Int, log: String) async throws -> Measured {
+            let m = try await runMeasured(binary, ["import", path, "--channel", "csv", "--template", "order_update", "--language", "en_US",
+                                                   "--socket", socketPath, "--json"], in: csvDir, log: log)
+            guard let summary = try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(csvDir)/\(log).out"))) as? [String: Any],
+                  summary["accepted"] as? Int == rows, let importID = summary["import_id"] as? String
+            else { throw BenchError("import of \(rows) rows did not queue them all; see \(csvDir)/\(log).*") }
+            var c = Configuration()
+            c.readonly = true
+            let db = try DatabaseQueue(path: "\(csvDir)/outbox.db", configuration: c)
+            let stored = try await db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM messages WHERE import_id = ?", arguments: [importID]) ?? 0 }
+            try db.close()
+            guard stored == rows else { throw BenchError("import \(importID): \(stored) of \(rows) rows in the outbox") }
+            return m
+        }
+        let smallRun = try await importFile(smallFile, rows: small, log: "import-small")
+        let largeRun = try await importFile(largeFile, rows: scale.csvRows, log: "import-large")
+
+        let n = scale.csvRows
+        let rate = Double(n) / largeRun.seconds
+        let ceilingRate = Double(n) / ceiling
+        let mibPerMB = 1_000_000.0 / 1_048_576
+        let peak = max(smallRun.maxRSSMiB, largeRun.maxRSSMiB)
+        let flat = largeRun.maxRSSMiB - smallRun.maxRSSMiB <= 5
+        return [
+            ResultRow(figure: "CSV import, \(n.formatted()) template rows, stored durably (80 mps channel sending)",
+                      value: "\(fmt(largeRun.seconds, 1)) s, \(fmt(rate)) rows/s (\(small.formatted()) rows: \(fmt(Double(small) / smallRun.seconds)) rows/s)",
+                      target: n >= 1_000_000 ? "<= 15 s" : ">= 66,667 rows/s (1M in <= 15 s)",
+                      ceiling: "sqlite3 .import of the same file, bare table, WAL FULL: \(fmt(ceiling, 1)) s, \(fmt(ceilingRate)) rows/s (ratio \(fmt(rate / ceilingRate, 2))); client alone (--dry-run) \(fmt(dryRun.seconds, 1)) s",
+                      pass: rate >= 1_000_000 / 15),
+            ResultRow(figure: "CSV import, client peak RSS",
+                      value: "\(fmt(smallRun.maxRSSMiB, 1)) MiB at \(small.formatted()) rows, \(fmt(largeRun.maxRSSMiB, 1)) MiB at \(n.formatted()) rows (dry run \(fmt(dryRun.maxRSSMiB, 1)) MiB)",
+                      target: "<= 50 MB (\(fmt(50 * mibPerMB, 1)) MiB), flat", ceiling: "-",
+                      pass: peak <= 50 * mibPerMB && flat),
+        ]
+    }
+
+    /// A campaign file: a template with two body parameters, one quoted with a comma in it.
+    static func writeCampaignCSV(rows: Int, offset: Int, to path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        var chunk = "to,body.1,body.2\r\n"
+        for i in 0..<rows {
+            let n = offset + i
+            chunk += "+49151\(String(format: "%08d", n)),Customer \(n),\"Order \(n), 2 items\"\r\n"
+            if chunk.utf8.count >= 1 << 20 {
+                handle.write(Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        handle.write(Data(chunk.utf8))
+    }
+
+    /// Seconds `sqlite3`'s own `.import` takes to load `file` into a bare table of a new
+    /// database with the outbox's sync setting.
+    func sqliteImport(_ file: String, into db: String) throws -> Double {
+        guard let sqlite = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw BenchError("sqlite3 is not installed (scripts/install-deps installs it)")
+        }
+        let m = try runMeasuredBlocking(sqlite, [db, "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", ".mode csv", ".import \(file) t"],
+                                        in: (db as NSString).deletingLastPathComponent, log: "sqlite3")
+        guard m.status == 0 else { throw BenchError("sqlite3 .import failed; see \(db).*") }
+        return m.seconds
+    }
+
+    struct Measured {
+        var status: Int32
+        var seconds: Double
+        var maxRSSMiB: Double
+    }
+
+    /// Runs a program to its end off the cooperative pool; see `runMeasuredBlocking`.
+    func runMeasured(_ program: String, _ args: [String], in folder: String, log: String) async throws -> Measured {
+        let m = try await withCheckedThrowingContinuation { (c: CheckedContinuation<Measured, any Error>) in
+            Thread.detachNewThread {
+                c.resume(with: Result { try self.runMeasuredBlocking(program, args, in: folder, log: log) })
+            }
+        }
+        guard m.status == 0 else {
+            let err = (try? String(contentsOfFile: "\(folder)/\(log).err", encoding: .utf8)) ?? ""
+            throw BenchError("\(args.first ?? program) exited \(m.status): \(err.suffix(600))")
+        }
+        return m
+    }
+
+    /// Spawns `program` (stdout to `log.out`, stderr to `log.err` in `folder`), waits for it
+    /// with `wait4`, and returns its exit status, wall time and peak resident memory (the
+    /// kernel's `ru_maxrss` of that one child, so nothing is missed between samples).
+    func runMeasuredBlocking(_ program: String, _ args: [String], in folder: String, log: String) throws -> Measured {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "\(folder)/\(log).out", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "\(folder)/\(log).err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([program] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        let rc = posix_spawn(&pid, program, &actions, nil, argv, environ)
+        guard rc == 0 else { throw BenchError("cannot start \(program): error \(rc)") }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
+            guard errno == EINTR else { throw BenchError("wait4 failed: errno \(errno)") }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let exit = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Measured(status: exit, seconds: seconds, maxRSSMiB: Double(usage.ru_maxrss) / 1024)
+    }
+}
