@@ -28,7 +28,7 @@ final class Bench: @unchecked Sendable {
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         config.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        for name in Self.channels + ["paced", "idle"] {
+        for name in Self.channels + ["paced", "idle", "sched"] {
             FileManager.default.createFile(atPath: "\(dir)/\(name).key", contents: Data("key-\(name)".utf8), attributes: [.posixPermissions: 0o600])
         }
         try writeConfig()
@@ -58,6 +58,7 @@ final class Bench: @unchecked Sendable {
             toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = 0\nenforce_window = false\n"
         }
         toml += "\n[[channels]]\nname = \"paced\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"paced.key\"\nmessages_per_second = 1000\nenforce_window = false\n"
+        toml += "\n[[channels]]\nname = \"sched\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"sched.key\"\nmessages_per_second = 1000\nenforce_window = false\npair_interval = \"6s\"\n"
         toml += "\n[[channels]]\nname = \"idle\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"idle.key\"\nmessages_per_second = 80\nenforce_window = false\n"
         try toml.write(toFile: "\(dir)/wa-outbox.toml", atomically: true, encoding: .utf8)
     }
