@@ -68,6 +68,11 @@ extension OutboxStore {
                 ORDER BY id LIMIT 1
                 """)
             let mark = try db.cachedStatement(sql: "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ?")
+            // A request to this recipient still open (slow answer, unknown outcome): the next
+            // one waits for it, so two requests to one recipient never race each other.
+            let inFlight = try db.cachedStatement(sql: """
+                SELECT 1 FROM messages INDEXED BY messages_recipient WHERE recipient = ? AND channel = ? AND state = 'sending' LIMIT 1
+                """)
             var claimed: [ClaimedMessage] = []
             var seen = Set<String>()
             // Bounds the rows one claim looks at, however many are held.
@@ -84,6 +89,7 @@ extension OutboxStore {
                         // One per recipient per claim: a held message holds the later ones too.
                         guard seen.insert(recipient).inserted else { continue }
                         guard let row = try Row.fetchOne(earliest, arguments: [recipient, channel, priority.rank, nowMillis]) else { continue }
+                        if try Bool.fetchOne(inFlight, arguments: [recipient, channel]) != nil { continue }
                         let id: Int64 = row["id"]
                         if let expires: Int64 = row["expires_at"], expires <= nowMillis {
                             try Self.finish(db, id: id, state: .expired, reason: "expires_at passed before it could be sent", nowMillis: nowMillis)

@@ -165,13 +165,13 @@ struct SandboxRulesEndToEndTests {
 
     @Test("without pacing, the sandbox answers 131056; the daemon holds that recipient and sends later")
     func pairLimitAnswered() async throws {
-        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 1_500)) { sandbox, url in
+        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 3_000)) { sandbox, url in
             var c = testConfig(dir: dir, baseURL: url)
             c.channels[0].rules.pairIntervalMillis = 0
             try await withDaemon(c, dir: dir) { d in
                 let (_, body) = try await d.post("/v1/messages/batch", json: [text("a", to: "+4915100000001"), text("b", to: "+4915100000001")].joined(separator: "\n"))
                 let ids = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id)
-                for id in ids { try await d.waitFor(id, in: [.sent], timeoutSeconds: 15) }
+                for id in ids { try await d.waitFor(id, in: [.sent], timeoutSeconds: 30) }
                 #expect(sandbox.state.stats().pairViolations >= 1)
                 // Without pacing both requests may be in flight at once, so either may arrive second.
                 var attempts: [AttemptDocument] = []

@@ -29,7 +29,9 @@ struct ReachTests {
         #expect(first.map(\.recipient) == ["+4915100000001", "+4915100000002"])
         #expect(try await store.claim(channel: "main", nowMillis: 20, limit: 10, rules: rules, reach: two).isEmpty)
         #expect(try await store.channelCounts()["main"]?.queued == 1)
-        // A recipient reached within 24 h costs nothing more.
+        // A recipient reached within 24 h costs nothing more (once its first request was answered).
+        try await store.record(first.map { AttemptRecord(message: $0, startedMillis: 10, latencyMillis: 1, result: .accepted(wamid: "w\($0.id)", messageStatus: nil),
+                                                          decision: .sent(wamid: "w\($0.id)")) }, nowMillis: 11)
         _ = try await store.submit([template(to: "+4915100000001")], nowMillis: 30)
         #expect(try await store.claim(channel: "main", nowMillis: 40, limit: 10, rules: rules, reach: two).map(\.recipient) == ["+4915100000001"])
         let use = try await store.reachUse(portfolios: ["acme"], nowMillis: 50)

@@ -27,6 +27,9 @@ struct SchedulingTests {
         // And nothing more until the interval has passed
         #expect(try await store.claim(channel: "main", nowMillis: 5_000, limit: 50, rules: rules).isEmpty)
         #expect(try await store.earliestHold(channel: "main", nowMillis: 5_000) == 6_010)
+        // (Its request was answered at once: no second request while one is open.)
+        try await store.record([AttemptRecord(message: first[0], startedMillis: 10, latencyMillis: 0, result: .accepted(wamid: "wamid.0", messageStatus: nil),
+                                              decision: .sent(wamid: "wamid.0"), pairIntervalMillis: 6_000)], nowMillis: 10)
         let next = try await store.claim(channel: "main", nowMillis: 6_010, limit: 50, rules: rules)
         #expect(next.map(\.recipient) == ["+4915100000001"])
         #expect(next[0].payload.contains("busy 1"))
@@ -64,5 +67,29 @@ struct SchedulingTests {
         #expect(t.message.state == .failed)
         #expect(t.message.lastError?.hasPrefix("window_closed") == true)
         #expect(t.attempts.isEmpty)
+    }
+}
+
+@Suite("Scheduling: one request per recipient at a time")
+struct InFlightTests {
+    let dir = TempDir()
+
+    @Test("a recipient with a request still open gets no second one, even after the pacing interval")
+    func oneAtATime() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        var r = RecipientRules()
+        r.enforceWindow = false
+        r.pairIntervalMillis = 1_000
+        _ = try await store.submit([text("first", to: "+4915100000001"), text("second", to: "+4915100000001"), text("other", to: "+4915100000002")], nowMillis: 0)
+        let first = try await store.claim(channel: "main", nowMillis: 10, limit: 10, rules: r)
+        #expect(first.count == 2)
+        // The first request is slow: the interval passes while it is open.
+        #expect(try await store.claim(channel: "main", nowMillis: 5_000, limit: 10, rules: r).isEmpty)
+        let sent = try #require(first.first { $0.recipient == "+4915100000001" })
+        try await store.record([AttemptRecord(message: sent, startedMillis: 10, latencyMillis: 5_000, result: .accepted(wamid: "wamid.1", messageStatus: nil),
+                                              decision: .sent(wamid: "wamid.1"), pairIntervalMillis: 1_000)], nowMillis: 5_010)
+        // Paced from the answer, then the second goes.
+        #expect(try await store.claim(channel: "main", nowMillis: 5_500, limit: 10, rules: r).isEmpty)
+        #expect(try await store.claim(channel: "main", nowMillis: 6_010, limit: 10, rules: r).map(\.payload).map { $0.contains("second") } == [true])
     }
 }
