@@ -26,11 +26,10 @@ struct ChannelWorker: Sendable {
 
     func run() async {
         var limiter = RateLimiter(limit: config.messagesPerSecond)
-        var spacing = RecipientSpacing(intervalNanos: config.rules.pairIntervalMillis * Nanos.perMillisecond)
         await withDiscardingTaskGroup { sends in
             while !stopping.isSet, !Task.isCancelled {
                 do {
-                    try await step(&limiter, &spacing, sends: &sends)
+                    try await step(&limiter, sends: &sends)
                 } catch {
                     logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
                     await runtime.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
@@ -46,13 +45,10 @@ struct ChannelWorker: Sendable {
     }
 
     /// One round: wait while paused or full, claim a batch, start each when the limiter allows.
-    private func step(_ limiter: inout RateLimiter, _ spacing: inout RecipientSpacing, sends: inout DiscardingTaskGroup) async throws {
+    private func step(_ limiter: inout RateLimiter, sends: inout DiscardingTaskGroup) async throws {
         let now = clock.now()
         let config = self.config
         let maxInFlight = config.maxInFlight ?? sender.maxInFlight
-        if spacing.intervalNanos != config.rules.pairIntervalMillis * Nanos.perMillisecond {
-            spacing.intervalNanos = config.rules.pairIntervalMillis * Nanos.perMillisecond
-        }
         let (limit, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)
         if limit != limiter.limit {
             logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(limit)", "configured_mps": "\(config.messagesPerSecond)"])
@@ -85,8 +81,8 @@ struct ChannelWorker: Sendable {
             return
         }
         for (i, message) in claimed.enumerated() {
-            // The claim held the recipient from claim time; requests themselves stay an interval apart too.
-            let allowed = max(limiter.nextAllowed(now: clock.now()), spacing.nextAllowed(message.recipient))
+            // Pair pacing is the claim's: a recipient is claimed only an interval after its last answer, never while a request is open.
+            let allowed = limiter.nextAllowed(now: clock.now())
             if allowed > clock.now() { try? await clock.sleep(until: allowed) }
             let start = clock.now()
             if stopping.isSet || runtime.pause(nowMillis: start / Nanos.perMillisecond) != nil {
@@ -94,7 +90,6 @@ struct ChannelWorker: Sendable {
                 return
             }
             limiter.record(now: start)
-            spacing.record(message.recipient, at: start)
             runtime.started(atMillis: start / Nanos.perMillisecond)
             sends.addTask { await send(message, startedAt: start, config: config) }
         }
@@ -150,24 +145,4 @@ final class StopFlag: Sendable {
     private let flag = Mutex(false)
     var isSet: Bool { flag.withLock { $0 } }
     func set() { flag.withLock { $0 = true } }
-}
-
-/// The last request start per recipient, so requests to one recipient stay `interval` apart
-/// even when a claimed message waited before it left. Forgets starts older than the interval.
-struct RecipientSpacing {
-    var intervalNanos: Int64
-    private var lastStart: [String: Int64] = [:]
-
-    init(intervalNanos: Int64) { self.intervalNanos = intervalNanos }
-
-    func nextAllowed(_ recipient: String) -> Int64 {
-        guard intervalNanos > 0, let last = lastStart[recipient] else { return 0 }
-        return last + intervalNanos
-    }
-
-    mutating func record(_ recipient: String, at start: Int64) {
-        guard intervalNanos > 0 else { return }
-        if lastStart.count > 50_000 { lastStart = lastStart.filter { start - $0.value < intervalNanos } }
-        lastStart[recipient] = start
-    }
 }

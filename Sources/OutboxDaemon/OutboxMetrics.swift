@@ -87,31 +87,25 @@ public final class OutboxMetrics: Sendable {
     }
 
     func counter(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Counter {
-        let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
-        return counters.withLock { c in
-            if let existing = c[key] { return existing }
-            let made = CoreMetrics.Counter(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
-            c[key] = made
-            return made
-        }
+        Self.series(counters, name, labels) { CoreMetrics.Counter(label: name, dimensions: $0, factory: factory) }
     }
 
     func timer(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Timer {
-        let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
-        return timers.withLock { t in
-            if let existing = t[key] { return existing }
-            let made = CoreMetrics.Timer(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
-            t[key] = made
-            return made
-        }
+        Self.series(timers, name, labels) { CoreMetrics.Timer(label: name, dimensions: $0, factory: factory) }
     }
 
     func gauge(_ name: String, _ labels: KeyValuePairs<String, String> = [:]) -> CoreMetrics.Gauge {
+        Self.series(gauges, name, labels) { CoreMetrics.Gauge(label: name, dimensions: $0, factory: factory) }
+    }
+
+    /// The series of `name` with these labels, made on first use and kept.
+    private static func series<M: Sendable>(_ cache: borrowing Mutex<[SeriesKey: M]>, _ name: String, _ labels: KeyValuePairs<String, String>,
+                                            make: ([(String, String)]) -> M) -> M {
         let key = SeriesKey(name: name, labels: labels.flatMap { [$0.key, $0.value] })
-        return gauges.withLock { g in
-            if let existing = g[key] { return existing }
-            let made = CoreMetrics.Gauge(label: name, dimensions: labels.map { ($0.key, $0.value) }, factory: factory)
-            g[key] = made
+        return cache.withLock { c in
+            if let existing = c[key] { return existing }
+            let made = make(labels.map { ($0.key, $0.value) })
+            c[key] = made
             return made
         }
     }
