@@ -17,8 +17,12 @@ final class AttemptRecorder: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let doorbell = Doorbell()
+    /// Called with the channels of each batch once it is written: a recipient whose request
+    /// was open becomes claimable (or held) only then, so their workers look again.
+    private let written: @Sendable (Set<String>) -> Void
 
-    init(store: OutboxStore, clock: any OutboxClock, logger: Logger) {
+    init(store: OutboxStore, clock: any OutboxClock, logger: Logger, written: @escaping @Sendable (Set<String>) -> Void = { _ in }) {
+        self.written = written
         self.store = store
         self.clock = clock
         self.logger = logger
@@ -48,6 +52,7 @@ final class AttemptRecorder: Sendable {
             }
             do {
                 try await store.record(batch, nowMillis: clock.nowMillis())
+                written(Set(batch.map(\.message.channel)))
             } catch {
                 logger.error("cannot write attempts to the audit trail; will retry", metadata: ["error": "\(error)", "attempts": "\(batch.count)"])
                 state.withLock { $0.pending.insert(contentsOf: batch, at: 0) }

@@ -54,7 +54,9 @@ final class Dispatcher: Service, Sendable {
     func stop(channel name: String) { commandSink.yield(.stop(name)) }
 
     func run() async throws {
-        let recorder = AttemptRecorder(store: store, clock: clock, logger: logger)
+        let recorder = AttemptRecorder(store: store, clock: clock, logger: logger) { [channels] names in
+            for name in names { channels.runtime(named: name)?.doorbell.ring() }
+        }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { outer in
                 outer.addTask { await recorder.run() }

@@ -55,24 +55,36 @@ extension OutboxStore {
         return try await write { db in
             // Counted lazily: a claim without business-initiated templates never reads it.
             var reachBudget: ReachBudget?
-            let columns = "id, recipient, type, payload, attempts, rate_limited, created_at, due_at, expires_at"
+            // One statement per page gives each candidate with what the claim needs to judge it:
+            // the recipient's state (holds, window), whether a request to them is still open
+            // (slow answer, unknown outcome: the next one waits, so two requests to one
+            // recipient never race), and the id of their earliest due message of this priority
+            // (per-recipient order is submission order). A held recipient's lookups are skipped.
             let select = try db.cachedStatement(sql: """
-                SELECT id, recipient, due_at FROM messages
-                WHERE state = 'queued' AND channel = ? AND priority = ? AND due_at <= ? AND (due_at, id) > (?, ?)
-                ORDER BY due_at, id LIMIT ?
+                SELECT m.id, m.recipient, m.type, m.payload, m.attempts, m.rate_limited, m.created_at, m.due_at, m.expires_at,
+                       r.last_inbound_at, r.window_closed_at, r.next_send_at,
+                       CASE WHEN r.next_send_at > ?3 THEN NULL ELSE
+                         (SELECT e.id FROM messages e INDEXED BY messages_recipient
+                          WHERE e.recipient = m.recipient AND e.channel = m.channel AND e.priority = m.priority
+                            AND e.state = 'queued' AND e.due_at <= ?3
+                          ORDER BY e.id LIMIT 1) END AS first_id,
+                       CASE WHEN r.next_send_at > ?3 THEN 0 ELSE
+                         EXISTS (SELECT 1 FROM messages s INDEXED BY messages_recipient
+                                 WHERE s.recipient = m.recipient AND s.channel = m.channel AND s.state = 'sending') END AS open
+                FROM messages m INDEXED BY messages_due
+                LEFT JOIN recipients r ON r.channel = m.channel AND r.recipient = m.recipient
+                WHERE m.state = 'queued' AND m.channel = ?1 AND m.priority = ?2 AND m.due_at <= ?3 AND (m.due_at, m.id) > (?4, ?5)
+                ORDER BY m.due_at, m.id LIMIT ?6
                 """)
-            // The recipient's earliest due message of this priority: per-recipient order is submission order.
+            // Rare: the recipient's earliest due message is not this candidate (an earlier one
+            // became due later, e.g. a retry, or one just expired in this claim): read it afresh.
             let earliest = try db.cachedStatement(sql: """
-                SELECT \(columns) FROM messages INDEXED BY messages_recipient
+                SELECT id, recipient, type, payload, attempts, rate_limited, created_at, due_at, expires_at
+                FROM messages INDEXED BY messages_recipient
                 WHERE recipient = ? AND channel = ? AND priority = ? AND state = 'queued' AND due_at <= ?
                 ORDER BY id LIMIT 1
                 """)
             let mark = try db.cachedStatement(sql: "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ?")
-            // A request to this recipient still open (slow answer, unknown outcome): the next
-            // one waits for it, so two requests to one recipient never race each other.
-            let inFlight = try db.cachedStatement(sql: """
-                SELECT 1 FROM messages INDEXED BY messages_recipient WHERE recipient = ? AND channel = ? AND state = 'sending' LIMIT 1
-                """)
             var claimed: [ClaimedMessage] = []
             var seen = Set<String>()
             // Bounds the rows one claim looks at, however many are held.
@@ -88,8 +100,19 @@ extension OutboxStore {
                         let recipient: String = candidate["recipient"]
                         // One per recipient per claim: a held message holds the later ones too.
                         guard seen.insert(recipient).inserted else { continue }
-                        guard let row = try Row.fetchOne(earliest, arguments: [recipient, channel, priority.rank, nowMillis]) else { continue }
-                        if try Bool.fetchOne(inFlight, arguments: [recipient, channel]) != nil { continue }
+                        let state = RecipientState(lastInboundMillis: candidate["last_inbound_at"], windowClosedMillis: candidate["window_closed_at"],
+                                                   nextSendMillis: candidate["next_send_at"])
+                        if let next = state.nextSendMillis, next > nowMillis { continue }
+                        if candidate["open"] as Bool { continue }
+                        guard let firstID: Int64 = candidate["first_id"] else { continue }
+                        let row: Row
+                        if firstID == candidate["id"] {
+                            row = candidate
+                        } else if let other = try Row.fetchOne(earliest, arguments: [recipient, channel, priority.rank, nowMillis]) {
+                            row = other
+                        } else {
+                            continue
+                        }
                         let id: Int64 = row["id"]
                         if let expires: Int64 = row["expires_at"], expires <= nowMillis {
                             try Self.finish(db, id: id, state: .expired, reason: "expires_at passed before it could be sent", nowMillis: nowMillis)
@@ -102,7 +125,6 @@ extension OutboxStore {
                             continue
                         }
                         let type: String = row["type"]
-                        let state = try Self.recipientState(db, channel: channel, recipient: recipient)
                         switch rules.verdict(type: type, recipient: state, nowMillis: nowMillis) {
                         case .wait:
                             continue
@@ -127,10 +149,9 @@ extension OutboxStore {
                                     """).execute(arguments: [reach.portfolio, recipient, nowMillis])
                             }
                         }
+                        // No hold here: while the request is open the `sending` row keeps the recipient
+                        // out of claims, and its answer sets the pair-pacing hold (see `record`).
                         try mark.execute(arguments: [nowMillis, id])
-                        if rules.pairIntervalMillis > 0 {
-                            try Self.hold(db, channel: channel, recipient: recipient, untilMillis: nowMillis + rules.pairIntervalMillis)
-                        }
                         claimed.append(ClaimedMessage(
                             id: id, channel: channel, recipient: recipient, type: type, payload: payload,
                             history: AttemptHistory(counted: row["attempts"], rateLimited: row["rate_limited"]),

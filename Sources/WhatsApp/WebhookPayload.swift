@@ -41,16 +41,16 @@ public struct WebhookPayload: Sendable, Equatable {
 
     /// Parses a payload; throws `WebhookParseError` with a reason for anything unreadable.
     public static func parse(_ bytes: [UInt8]) throws(WebhookParseError) -> WebhookPayload {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) else {
+        guard let object = try? JSONParser.parse(bytes) else {
             throw WebhookParseError(reason: "not JSON")
         }
-        guard let root = object as? [String: Any] else { throw WebhookParseError(reason: "not a JSON object") }
+        guard let root = object.objectValue else { throw WebhookParseError(reason: "not a JSON object") }
         var payload = WebhookPayload()
-        if let entries = root["entry"] as? [[String: Any]] {
+        if let entries = root["entry"]?.arrayValue {
             for entry in entries {
-                for change in entry["changes"] as? [[String: Any]] ?? [] {
-                    guard let value = change["value"] as? [String: Any] else { continue }
-                    let phoneID = (value["metadata"] as? [String: Any])?["phone_number_id"] as? String
+                for change in entry["changes"]?.arrayValue ?? [] {
+                    guard let value = change["value"]?.objectValue else { continue }
+                    let phoneID = value["metadata"]?["phone_number_id"]?.stringValue
                     if let phoneID { payload.phoneNumberIDs.insert(phoneID) }
                     payload.read(value, phoneNumberID: phoneID)
                 }
@@ -63,33 +63,42 @@ public struct WebhookPayload: Sendable, Equatable {
         return payload
     }
 
-    private mutating func read(_ value: [String: Any], phoneNumberID: String?) {
-        for s in value["statuses"] as? [[String: Any]] ?? [] {
-            guard let id = s["id"] as? String, let status = s["status"] as? String else { continue }
+    private mutating func read(_ value: [String: JSONValue], phoneNumberID: String?) {
+        for s in value["statuses"]?.arrayValue ?? [] {
+            guard let id = s["id"]?.stringValue, let status = s["status"]?.stringValue else { continue }
             statuses.append(Status(
-                wamid: id, status: status, timestampMillis: Self.millis(s["timestamp"]), recipient: s["recipient_id"] as? String,
-                callbackData: s["biz_opaque_callback_data"] as? String,
-                error: (s["errors"] as? [[String: Any]])?.first.map(Self.failure), phoneNumberID: phoneNumberID))
+                wamid: id, status: status, timestampMillis: Self.millis(s["timestamp"]), recipient: s["recipient_id"]?.stringValue,
+                callbackData: s["biz_opaque_callback_data"]?.stringValue,
+                error: s["errors"]?.arrayValue?.first?.objectValue.map(Self.failure), phoneNumberID: phoneNumberID))
         }
-        for m in value["messages"] as? [[String: Any]] ?? [] {
-            guard let from = m["from"] as? String else { continue }
+        for m in value["messages"]?.arrayValue ?? [] {
+            guard let from = m["from"]?.stringValue else { continue }
             // System messages (number changes and the like) are not the customer writing.
-            if (m["type"] as? String) == "system" { continue }
-            inbound.append(Inbound(from: from, id: m["id"] as? String, type: m["type"] as? String,
+            if m["type"]?.stringValue == "system" { continue }
+            inbound.append(Inbound(from: from, id: m["id"]?.stringValue, type: m["type"]?.stringValue,
                                    timestampMillis: Self.millis(m["timestamp"]), phoneNumberID: phoneNumberID))
         }
-        for e in value["errors"] as? [[String: Any]] ?? [] { errors.append(Self.failure(e)) }
+        for e in value["errors"]?.arrayValue ?? [] {
+            if let e = e.objectValue { errors.append(Self.failure(e)) }
+        }
     }
 
-    static func millis(_ value: Any?) -> Int64? {
-        if let s = value as? String, let seconds = Int64(s) { return seconds * 1000 }
-        if let i = value as? Int { return Int64(i) * 1000 }
-        return nil
+    /// Seconds (a string, as Meta sends them, or a number) as milliseconds; nil when out of range.
+    static func millis(_ value: JSONValue?) -> Int64? {
+        let seconds: Int64?
+        switch value {
+        case .string(let s): seconds = Int64(s)
+        case .int(let i): seconds = i
+        default: seconds = nil
+        }
+        guard let seconds else { return nil }
+        let (ms, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        return overflow ? nil : ms
     }
 
-    static func failure(_ e: [String: Any]) -> APIFailure {
-        let details = (e["error_data"] as? [String: Any])?["details"] as? String ?? e["details"] as? String
-        return APIFailure(httpStatus: nil, code: ResponseClassifier.int(e["code"]), title: e["title"] as? String ?? e["message"] as? String, details: details)
+    static func failure(_ e: [String: JSONValue]) -> APIFailure {
+        let details = e["error_data"]?["details"]?.stringValue ?? e["details"]?.stringValue
+        return APIFailure(httpStatus: nil, code: ResponseClassifier.int(e["code"]), title: e["title"]?.stringValue ?? e["message"]?.stringValue, details: details)
     }
 }
 

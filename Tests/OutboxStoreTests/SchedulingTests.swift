@@ -26,10 +26,13 @@ struct SchedulingTests {
         #expect(first[0].payload.contains("busy 0"))
         // And nothing more until the interval has passed
         #expect(try await store.claim(channel: "main", nowMillis: 5_000, limit: 50, rules: rules).isEmpty)
-        #expect(try await store.earliestHold(channel: "main", nowMillis: 5_000) == 6_010)
-        // (Its request was answered at once: no second request while one is open.)
+        // (Its request is still open: no second request while one is open, and no hold yet.)
+        #expect(try await store.earliestHold(channel: "main", nowMillis: 5_000) == nil)
+        // When the answer came at once, the interval counts from it
         try await store.record([AttemptRecord(message: first[0], startedMillis: 10, latencyMillis: 0, result: .accepted(wamid: "wamid.0", messageStatus: nil),
                                               decision: .sent(wamid: "wamid.0"), pairIntervalMillis: 6_000)], nowMillis: 10)
+        #expect(try await store.earliestHold(channel: "main", nowMillis: 5_000) == 6_010)
+        #expect(try await store.claim(channel: "main", nowMillis: 6_009, limit: 50, rules: rules).isEmpty)
         let next = try await store.claim(channel: "main", nowMillis: 6_010, limit: 50, rules: rules)
         #expect(next.map(\.recipient) == ["+4915100000001"])
         #expect(next[0].payload.contains("busy 1"))

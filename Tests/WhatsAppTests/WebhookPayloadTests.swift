@@ -33,6 +33,12 @@ struct WebhookPayloadTests {
         #expect(p.inbound.first?.timestampMillis == 1_518_694_235_000)
     }
 
+    @Test("a timestamp out of range is dropped, not a crash")
+    func hugeTimestamp() throws {
+        let p = try WebhookPayload.parse(Array(#"{"statuses":[{"id":"w1","status":"sent","timestamp":"9223372036854775807"},{"id":"w2","status":"sent","timestamp":-9223372036854775807}]}"#.utf8))
+        #expect(p.statuses.map(\.timestampMillis) == [nil, nil])
+    }
+
     @Test("anything else is refused with a reason", arguments: ["not json", "[1]", #"{"hello":"world"}"#])
     func malformed(body: String) {
         #expect(throws: WebhookParseError.self) { try WebhookPayload.parse(Array(body.utf8)) }
