@@ -33,6 +33,7 @@ let package = Package(
                 .embedInCode("0003_scheduler.sql"),
                 .embedInCode("0004_reach.sql"),
                 .embedInCode("0005_retention.sql"),
+                .embedInCode("0006_lean_indexes.sql"),
             ]
         ),
         // The only door to SQLite.

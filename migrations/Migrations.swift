@@ -7,5 +7,6 @@ public enum Migrations {
         ("0003_scheduler", String(decoding: PackageResources._003_scheduler_sql, as: UTF8.self)),
         ("0004_reach", String(decoding: PackageResources._004_reach_sql, as: UTF8.self)),
         ("0005_retention", String(decoding: PackageResources._005_retention_sql, as: UTF8.self)),
+        ("0006_lean_indexes", String(decoding: PackageResources._006_lean_indexes_sql, as: UTF8.self)),
     ]
 }

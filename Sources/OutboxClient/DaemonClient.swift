@@ -15,6 +15,9 @@ public final class DaemonClient: Sendable {
         self.socketPath = socketPath
         self.timeoutSeconds = timeoutSeconds
         var config = HTTPClient.Configuration()
+        // No tracing spans: with none asked for, AsyncHTTPClient still made one per request through
+        // the global no-op tracer, parsing the URL with Foundation each time (seen in profiles).
+        config.tracing.tracer = nil
         config.timeout = .init(connect: .seconds(1), read: .seconds(timeoutSeconds))
         config.httpVersion = .http1Only
         config.decompression = .disabled

@@ -91,8 +91,12 @@ extension OutboxStore {
             var budget = max(2_000, limit * 20)
             for priority in Priority.allCases where claimed.count < limit {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
+                // Each page row carries its lookups, so pages start at what is needed and
+                // double only while held or repeated recipients are being skipped.
+                var slack = 8
                 while claimed.count < limit, budget > 0 {
-                    let page = min(budget, (limit - claimed.count) * 4 + 32)
+                    let page = min(budget, limit - claimed.count + slack)
+                    slack = min(slack * 4, 2_000)
                     let rows = try Row.fetchAll(select, arguments: [channel, priority.rank, nowMillis, cursor.0, cursor.1, page])
                     budget -= rows.count
                     for candidate in rows where claimed.count < limit {

@@ -124,7 +124,12 @@ extension OutboxStore {
         try await read { db in
             var conditions: [String] = []
             var args: [any DatabaseValueConvertible & Sendable] = []
-            if let s = filter.state { conditions.append("state = ?"); args.append(s.rawValue) }
+            if let s = filter.state {
+                conditions.append("state = ?")
+                args.append(s.rawValue)
+                // Spelled as in the partial index `messages_unsent` (migration 0006), so SQLite uses it.
+                if [.failed, .expired, .cancelled].contains(s) { conditions.append("state IN ('failed', 'expired', 'cancelled')") }
+            }
             if let c = filter.channel { conditions.append("channel = ?"); args.append(c) }
             if let r = filter.recipient { conditions.append("recipient = ?"); args.append(r) }
             if let i = filter.importID { conditions.append("import_id = ?"); args.append(i) }

@@ -14,6 +14,9 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
     /// - Parameter maxConnectionsPerHost: the pool size; bounds the requests in flight per host.
     public init(maxConnectionsPerHost: Int = 64, connectTimeoutMillis: Int64 = 5_000, clock: any OutboxClock = SystemClock()) {
         var config = HTTPClient.Configuration()
+        // No tracing spans: with none asked for, AsyncHTTPClient still made one per request through
+        // the global no-op tracer, parsing the URL with Foundation each time (seen in profiles).
+        config.tracing.tracer = nil
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnectionsPerHost)
         // A refused connection fails its request at once (nothing was sent: our backoff retries it)
         // instead of AsyncHTTPClient re-dialling in a tight loop until the deadline.

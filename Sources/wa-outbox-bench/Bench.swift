@@ -25,6 +25,9 @@ final class Bench: @unchecked Sendable {
         dir = "/tmp/wao-bench-\(UInt32.random(in: .min ... .max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var config = HTTPClient.Configuration()
+        // No tracing spans: with none asked for, AsyncHTTPClient still made one per request through
+        // the global no-op tracer, parsing the URL with Foundation each time (seen in profiles).
+        config.tracing.tracer = nil
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         config.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
@@ -99,6 +102,19 @@ final class Bench: @unchecked Sendable {
         try? await http.shutdown()
         try? FileManager.default.removeItem(atPath: dir)
     }
+
+    /// CPU seconds (user + system) the process has used so far, from /proc/PID/stat.
+    static func cpuSeconds(_ process: Process?) -> Double {
+        guard let p = process, let stat = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return 0 }
+        // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func daemonCPU() -> Double { Self.cpuSeconds(daemon) }
+    func sandboxCPU() -> Double { Self.cpuSeconds(sandbox) }
 
     /// Resident memory of the daemon, in MiB (VmRSS).
     func daemonRSS() -> Double {
