@@ -123,7 +123,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "OutboxCoreTests", dependencies: ["OutboxCore", "TestSupport"]),
-        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport"]),
+        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport"]),

@@ -128,7 +128,7 @@ extension OutboxStore {
                 conditions.append("state = ?")
                 args.append(s.rawValue)
                 // Spelled as in the partial index `messages_unsent` (migration 0006), so SQLite uses it.
-                if [.failed, .expired, .cancelled].contains(s) { conditions.append("state IN ('failed', 'expired', 'cancelled')") }
+                if [.failed, .expired, .cancelled].contains(s) { conditions.append("(state = 'failed' OR state = 'expired' OR state = 'cancelled')") }
             }
             if let c = filter.channel { conditions.append("channel = ?"); args.append(c) }
             if let r = filter.recipient { conditions.append("recipient = ?"); args.append(r) }

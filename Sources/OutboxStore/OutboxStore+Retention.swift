@@ -14,7 +14,7 @@ extension OutboxStore {
             try db.cachedStatement(sql: """
                 UPDATE messages SET payload = NULL WHERE id IN (
                     SELECT id FROM messages INDEXED BY messages_erasable
-                    WHERE payload IS NOT NULL AND state NOT IN ('queued', 'sending') AND updated_at < ?
+                    WHERE payload IS NOT NULL AND state <> 'queued' AND state <> 'sending' AND updated_at < ?
                     ORDER BY updated_at LIMIT ?)
                 """).execute(arguments: [cutoffMillis, limit])
             return db.changesCount
