@@ -35,9 +35,11 @@ final class InboxProcessor: Service, Sendable {
                         await doorbell.wait(until: clock.now() + 5 * Nanos.perSecond, clock: clock)
                         continue
                     }
-                    try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
-                    // Statuses may have settled messages or closed windows: let the workers look again.
-                    registry.ringAll()
+                    // Statuses may have settled messages or closed windows: let those workers look again.
+                    // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
+                    for channel in try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis()) {
+                        registry.runtime(named: channel)?.doorbell.ring()
+                    }
                 } catch {
                     logger.error("cannot process stored webhooks; retrying", metadata: ["error": "\(error)"])
                     await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)

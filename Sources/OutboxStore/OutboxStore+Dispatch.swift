@@ -365,9 +365,9 @@ extension OutboxStore {
         try await read { db in
             var best: Int64?
             for p in Priority.allCases {
-                if let due = try Int64.fetchOne(db, sql: """
+                if let due = try Int64.fetchOne(db.cachedStatement(sql: """
                     SELECT due_at FROM messages WHERE state = 'queued' AND channel = ? AND priority = ? ORDER BY due_at LIMIT 1
-                    """, arguments: [channel, p.rank]) {
+                    """), arguments: [channel, p.rank]) {
                     best = min(best ?? due, due)
                 }
             }
@@ -379,7 +379,8 @@ extension OutboxStore {
     /// due messages but every one was held, the worker waits for this.
     public func earliestHold(channel: String, nowMillis: Int64) async throws(StoreError) -> Int64? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT min(next_send_at) FROM recipients WHERE channel = ? AND next_send_at > ?", arguments: [channel, nowMillis])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_send_at) FROM recipients WHERE channel = ? AND next_send_at > ?"),
+                               arguments: [channel, nowMillis])
         }
     }
 

@@ -60,14 +60,25 @@ extension OutboxStore {
     }
 
     /// Applies processed payloads and marks them processed, in one transaction.
-    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) {
+    /// - Returns: the channels whose queue the batch may have moved (an open request settled,
+    ///   a failure fact, a customer writing): their workers should look again. Plain delivery
+    ///   and read receipts of sent messages wake nobody.
+    @discardableResult
+    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> Set<String> {
         let instanceID = self.instanceID
-        try await write { db in
+        return try await write { db in
+            var moved = Set<String>()
             for p in processed {
-                for s in p.statuses { try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID) }
-                for i in p.inbound { try Self.apply(i, db: db) }
+                for s in p.statuses {
+                    if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID) { moved.insert(channel) }
+                }
+                for i in p.inbound {
+                    try Self.apply(i, db: db)
+                    moved.insert(i.channel)
+                }
                 try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
             }
+            return moved
         }
     }
 

@@ -6,7 +6,10 @@ extension OutboxStore {
     /// Statuses only move a message forward (sent < delivered < read); a duplicate changes
     /// nothing; every new status is kept in the timeline. A status for a message whose outcome
     /// was unknown settles it: the API took it, so it is not resent.
-    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String) throws {
+    /// - Returns: the message's channel when the status took it out of `queued` or `sending`
+    ///   (a recipient's open request ended: that channel's worker may claim again).
+    @discardableResult
+    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String) throws -> String? {
         var row: Row?
         if let cb = s.callbackData, let id = messageID(fromCallbackData: cb, instanceID: instanceID) {
             row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload FROM messages WHERE id = ?"), arguments: [id])
@@ -14,12 +17,13 @@ extension OutboxStore {
         if row == nil {
             row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload FROM messages WHERE wamid = ?"), arguments: [s.wamid])
         }
-        guard let row, let state = MessageState(rawValue: row["state"]) else { return }
+        guard let row, let state = MessageState(rawValue: row["state"]) else { return nil }
         let id: Int64 = row["id"]
+        let freed: String? = state == .queued || state == .sending ? row["channel"] : nil
         let at = s.timestampMillis ?? nowMillis
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id, at, s.status, s.error?.summary])
-        guard db.changesCount > 0 else { return }  // a duplicate
+        guard db.changesCount > 0 else { return nil }  // a duplicate
 
         if let rank = StatusReport.rank(s.status) {
             let newState: MessageState = rank == 1 ? .sent : rank == 2 ? .delivered : .read
@@ -44,14 +48,16 @@ extension OutboxStore {
             case .expired, .cancelled:
                 break
             }
-            return
+            return freed
         }
-        guard s.status == "failed" else { return }
+        guard s.status == "failed" else { return nil }
         if [.queued, .sending, .sent, .delivered].contains(state) {
             try db.cachedStatement(sql: "UPDATE messages SET state = 'failed', last_error = ?, awaiting_settlement = 0, updated_at = ? WHERE id = ?")
                 .execute(arguments: ["failed status: " + (s.error?.summary ?? "no error given"), nowMillis, id])
         }
         try applyFailureFacts(s, db: db, channel: row["channel"], recipient: row["recipient"], payload: row["payload"], at: at, nowMillis: nowMillis)
+        // A failure fact (closed window, paused template) can end queued messages: wake the channel too.
+        return row["channel"]
     }
 
     /// What a failed status teaches beyond its message: the window is closed (131047/470),
