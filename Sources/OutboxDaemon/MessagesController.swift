@@ -34,9 +34,9 @@ struct MessagesController: Sendable {
             let result = try await store(submission)
             switch result {
             case .created(let id):
-                return JSONResponse.make(SubmitResponse(id: String(id), state: .queued), status: .accepted)
+                return JSONResponse.make(bytes: SubmitResponse(id: String(id), state: .queued).jsonBytes, status: .accepted)
             case .duplicate(let id, let state):
-                return JSONResponse.make(SubmitResponse(id: String(id), state: state, duplicate: true), status: .ok)
+                return JSONResponse.make(bytes: SubmitResponse(id: String(id), state: state, duplicate: true).jsonBytes, status: .ok)
             case .conflict(let id):
                 return JSONResponse.error(.conflict, "idempotency_key '\(submission.idempotencyKey ?? "")' was already used on channel '\(submission.channel)' for different content (message \(id))", field: "idempotency_key")
             }

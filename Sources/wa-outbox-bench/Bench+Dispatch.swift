@@ -40,7 +40,7 @@ extension Bench {
         let within = abs(rate - 1000) / 1000
         return [ResultRow(
             figure: "dispatch, one channel at 1,000 mps", value: "\(fmt(rate, 1)) mps over \(starts.count) sends; busiest 1 s window \(worst)",
-            target: "1,000 +- 2 %, no window over 1,000", ceiling: "sandbox unlimited", pass: within <= 0.02 && worst <= 1000)]
+            target: "1,000 +- 1 %, no window over 1,000", ceiling: "sandbox unlimited", pass: within <= 0.01 && worst <= 1000)]
     }
 
     func dispatchAggregate() async throws -> [ResultRow] {

@@ -154,6 +154,16 @@ struct SubmissionTests {
         #expect(try JSONDecoder().decode(BatchResponse.self, from: Data(response.jsonBytes)) == response)
     }
 
+    @Test("the one-message answer is written as JSONEncoder writes it, keys sorted", arguments: [
+        SubmitResponse(id: "42", state: .queued), SubmitResponse(id: "7", state: .sent, duplicate: true), SubmitResponse(id: "8", state: .queued, duplicate: false),
+    ])
+    func submitAnswerBytes(response: SubmitResponse) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(String(decoding: response.jsonBytes, as: UTF8.self) == String(decoding: try encoder.encode(response), as: UTF8.self))
+        #expect(try JSONDecoder().decode(SubmitResponse.self, from: Data(response.jsonBytes)) == response)
+    }
+
     @Test("cancel works on a queued message only; unknown ids are 404")
     func cancel() async throws {
         var c = config
