@@ -39,7 +39,7 @@ public final class OutboxMetrics: Sendable {
 
     /// - Parameter eventsAfter: the newest timeline event at start; endings after it are counted.
     init(registry: PrometheusCollectorRegistry, store: OutboxStore, clock: any OutboxClock, eventsAfter: Int64,
-         refreshMillis: Int64 = 1000, channels: @escaping @Sendable () -> [ChannelRuntime]) {
+         refreshMillis: Int64 = 5000, channels: @escaping @Sendable () -> [ChannelRuntime]) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [

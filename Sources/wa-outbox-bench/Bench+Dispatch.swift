@@ -29,8 +29,11 @@ extension Bench {
         try await submitAll(lines(count: n, channel: "paced", offset: 50_000_000, notBefore: nil))
         try await waitUntilDrained(channels: ["paced"], timeout: Double(n) / 1000 * 3 + 30)
         let starts = try attempts(channels: ["paced"]).map(\.at)
-        let seconds = Double(starts.last! - starts.first!) / 1000
-        let rate = Double(starts.count - 1) / seconds
+        // Sends per second over the whole seconds from the first send: the rate a client sees.
+        // (Dividing n - 1 by the span reads up to 1 % high even when no one-second window
+        // holds more than 1,000, since the last partial second is cut off.)
+        let wholeSeconds = max(1, (starts.last! - starts.first!) / 1000)
+        let rate = Double(starts.filter { $0 < starts.first! + wholeSeconds * 1000 }.count) / Double(wholeSeconds)
         var worst = 0
         var lo = 0
         for hi in starts.indices {
@@ -39,7 +42,7 @@ extension Bench {
         }
         let within = abs(rate - 1000) / 1000
         return [ResultRow(
-            figure: "dispatch, one channel at 1,000 mps", value: "\(fmt(rate, 1)) mps over \(starts.count) sends; busiest 1 s window \(worst)",
+            figure: "dispatch, one channel at 1,000 mps", value: "\(fmt(rate, 1)) mps over the first \(wholeSeconds) whole seconds of \(starts.count) sends; busiest 1 s window \(worst)",
             target: "1,000 +- 1 %, no window over 1,000", ceiling: "sandbox unlimited", pass: within <= 0.01 && worst <= 1000)]
     }
 

@@ -42,7 +42,7 @@ extension Bench {
             figure: "scraping /metrics under full load (aggregate dispatch, \(fmt(scrapesPerSecond)) scrapes/s)",
             value: "\(fmt(b)) vs \(fmt(a)) sends/s without (median of \(with.count) pairs; ratio \(fmt(b / a, 3))); \(scrapes) scrapes of \(bodyBytes / 1024) KiB",
             target: "costs < 1 % of throughput",
-            ceiling: "store read per refresh (at most 1/s): \(fmt(refreshMillis, 2)) ms avg over \(fmt(refreshes)); runs without: \(without.map { fmt($0) }.joined(separator: ", ")); with: \(with.map { fmt($0) }.joined(separator: ", "))",
+            ceiling: "store read per refresh (at most every 5 s): \(fmt(refreshMillis, 2)) ms avg over \(fmt(refreshes)); runs without: \(without.map { fmt($0) }.joined(separator: ", ")); with: \(with.map { fmt($0) }.joined(separator: ", "))",
             pass: cost < 0.01)]
     }
 
