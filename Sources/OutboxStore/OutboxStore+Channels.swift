@@ -86,15 +86,19 @@ extension OutboxStore {
     public func channelCounts() async throws(StoreError) -> [String: ChannelCounts] {
         try await read { db in
             var out: [String: ChannelCounts] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT channel, count(*) AS n, min(created_at) AS oldest FROM messages WHERE state = 'queued' GROUP BY channel
-                """) {
+            // Counted on the queue's covering index alone: the oldest queued message is the one
+            // with the lowest id (ids follow acceptance), so only its row is read. (Reading
+            // `created_at` of every queued row took about a second with a million queued.)
+            let created = try db.cachedStatement(sql: "SELECT created_at FROM messages WHERE id = ?")
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT channel, count(*) AS n, min(id) AS first FROM messages INDEXED BY messages_due WHERE state = 'queued' GROUP BY channel
+                """)) {
                 out[row["channel"], default: ChannelCounts()].queued = row["n"]
-                out[row["channel"], default: ChannelCounts()].oldestQueuedMillis = row["oldest"]
+                out[row["channel"], default: ChannelCounts()].oldestQueuedMillis = try Int64.fetchOne(created, arguments: [row["first"] as Int64])
             }
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT channel, count(*) AS n, sum(awaiting_settlement) AS waiting FROM messages WHERE state = 'sending' GROUP BY channel
-                """) {
+                """)) {
                 out[row["channel"], default: ChannelCounts()].sending = row["n"]
                 out[row["channel"], default: ChannelCounts()].awaitingSettlement = row["waiting"] ?? 0
             }
