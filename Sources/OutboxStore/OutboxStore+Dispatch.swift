@@ -92,7 +92,7 @@ extension OutboxStore {
             for priority in Priority.allCases where claimed.count < limit {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
                 // Each page row carries its lookups, so pages start at what is needed and
-                // double only while held or repeated recipients are being skipped.
+                // grow fourfold only while held or repeated recipients are being skipped.
                 var slack = 8
                 while claimed.count < limit, budget > 0 {
                     let page = min(budget, limit - claimed.count + slack)
