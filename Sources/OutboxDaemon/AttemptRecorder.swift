@@ -21,7 +21,7 @@ final class AttemptRecorder: Sendable {
     /// was open becomes claimable (or held) only then, so their workers look again.
     private let written: @Sendable (Set<String>) -> Void
 
-    init(store: OutboxStore, clock: any OutboxClock, logger: Logger, written: @escaping @Sendable (Set<String>) -> Void = { _ in }) {
+    init(store: OutboxStore, clock: any OutboxClock, logger: Logger, written: @escaping @Sendable (Set<String>) -> Void) {
         self.written = written
         self.store = store
         self.clock = clock

@@ -106,9 +106,8 @@ extension OutboxStore {
                         guard seen.insert(recipient).inserted else { continue }
                         let state = RecipientState(lastInboundMillis: candidate["last_inbound_at"], windowClosedMillis: candidate["window_closed_at"],
                                                    nextSendMillis: candidate["next_send_at"])
-                        if let next = state.nextSendMillis, next > nowMillis { continue }
-                        if candidate["open"] as Bool { continue }
-                        guard let firstID: Int64 = candidate["first_id"] else { continue }
+                        // A held recipient's lookups were skipped: no first id.
+                        guard let firstID: Int64 = candidate["first_id"], !(candidate["open"] as Bool) else { continue }
                         let row: Row
                         if firstID == candidate["id"] {
                             row = candidate

@@ -8,7 +8,6 @@ extension OutboxStore {
     /// was unknown settles it: the API took it, so it is not resent.
     /// - Returns: the message's channel when the status took it out of `queued` or `sending`
     ///   (a recipient's open request ended: that channel's worker may claim again).
-    @discardableResult
     static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String) throws -> String? {
         var row: Row?
         if let cb = s.callbackData, let id = messageID(fromCallbackData: cb, instanceID: instanceID) {

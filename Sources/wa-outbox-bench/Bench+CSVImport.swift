@@ -169,9 +169,7 @@ final class PeakWatcher: @unchecked Sendable {
     init(pid: pid_t) {
         Thread.detachNewThread { [self] in
             while !lock.withLock({ done }) {
-                guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-                      let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { break }
+                guard let kib = Bench.statusKiB(pid: pid, field: "VmHWM") else { break }
                 lock.withLock { peakKiB = max(peakKiB, kib) }
                 usleep(10_000)
             }

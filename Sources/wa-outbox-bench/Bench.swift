@@ -118,10 +118,15 @@ final class Bench: @unchecked Sendable {
 
     /// Resident memory of the daemon, in MiB (VmRSS).
     func daemonRSS() -> Double {
-        guard let d = daemon, let status = try? String(contentsOfFile: "/proc/\(d.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
-        return kb / 1024
+        guard let d = daemon else { return 0 }
+        return (Self.statusKiB(pid: d.processIdentifier, field: "VmRSS") ?? 0) / 1024
+    }
+
+    /// A memory field of /proc/PID/status (`VmRSS`, `VmHWM`, ...) in KiB; nil once the process is gone.
+    static func statusKiB(pid: pid_t, field: String) -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+        return Double(line.split(separator: " ").dropFirst().first ?? "")
     }
 
     func socket(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> (Int, [UInt8]) {
