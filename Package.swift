@@ -129,5 +129,7 @@ let package = Package(
         .testTarget(name: "OutboxDaemonTests", dependencies: ["OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
         .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
+        // The parsers of outside input as fuzz targets: a seeded run here, libFuzzer campaigns in scripts/fuzz.
+        .testTarget(name: "FuzzTests", dependencies: ["OutboxCore", "OutboxAPI", "WhatsApp", "CSVImport", "TestSupport"]),
     ]
 )

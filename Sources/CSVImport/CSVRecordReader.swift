@@ -6,7 +6,10 @@ import Foundation
 ///
 /// A malformed record (text after a closing quote, a quote never closed, a field over the cap)
 /// comes back with `problem` set instead of stopping the file, so the records after it are read
-/// as they were written. CSV.swift 2.5.2 was not used because it cannot do this: after
+/// as they were written. A quote that is never closed (the file ends inside it, or the field
+/// runs over several lines past `maxFieldBytes`) would otherwise swallow every later row: that record
+/// is cut at its first line break and rejected, and reading resumes on the next line (at most
+/// `maxResyncs` times per file; then the reader stops with an error naming the row). CSV.swift 2.5.2 was not used because it cannot do this: after
 /// `"ab"c` it drops `c` and swallows the rest of the file into that field, and an invalid
 /// UTF-8 byte splits a record in two.
 public final class CSVRecordReader {
@@ -16,6 +19,11 @@ public final class CSVRecordReader {
     public static let maxRecordBytes = 1 << 20
     /// Most fields kept per record (an import header has far fewer).
     public static let maxFields = 512
+    /// How many unclosed quotes a file may have before the reader gives up on it (each one
+    /// costs a re-read of up to `maxRecordBytes`, so a hostile file costs at most about 1 GB
+    /// of re-reading; only a quote that runs into the record cap can repeat, since one that
+    /// reaches the end of the file leaves an even number of quotes after it).
+    public static let maxResyncs = 1000
 
     private enum State { case fieldStart, unquoted, quoted, quoteInQuoted }
     private enum Source {
@@ -43,6 +51,14 @@ public final class CSVRecordReader {
     private var line = 1
     private var recordLine = 1
     private var row = 0
+    /// File offset of `buffer[0]`.
+    private var bufferOffset = 0
+    /// Where the current record's first line break inside a quoted field was: the offset and
+    /// line just after it, and the record as it stood on its own first line.
+    private var firstBreak: (offset: Int, line: Int, fields: [[UInt8]], fieldCount: Int)?
+    private var resyncs = 0
+    /// `maxResyncs`, lowered by tests.
+    var resyncLimit = CSVRecordReader.maxResyncs
 
     /// Opens the file at `path` for reading.
     public init(path: String, chunkSize: Int = 64 << 10) throws(ImportError) {
@@ -76,7 +92,15 @@ public final class CSVRecordReader {
         while true {
             if position == buffer.count {
                 try refill()
-                if position == buffer.count { return endOfFile() }
+                if position == buffer.count {
+                    if state == .quoted, recordStarted, firstBreak != nil {
+                        return try resync(reason: "a quoted field opened on line \(recordLine) is never closed")
+                    }
+                    return endOfFile()
+                }
+            }
+            if state == .quoted, firstBreak != nil, field.count >= Self.maxFieldBytes || recordBytes >= Self.maxRecordBytes {
+                return try resync(reason: "a quoted field opened on line \(recordLine) runs past \(Self.maxFieldBytes) bytes over several lines; its closing quote is probably missing")
             }
             if !skipLF, state == .unquoted || state == .quoted, copyRun() { continue }
             let byte = buffer[position]
@@ -135,7 +159,12 @@ public final class CSVRecordReader {
             if byte == quote {
                 state = .quoteInQuoted
             } else {
-                if byte == lf { line += 1 }
+                if byte == lf {
+                    line += 1
+                    if firstBreak == nil {
+                        firstBreak = (bufferOffset + position, line, fields + [field], fieldCount + 1)
+                    }
+                }
                 append(byte)
             }
         case .quoteInQuoted:
@@ -194,7 +223,55 @@ public final class CSVRecordReader {
         recordBytes = 0
         recordStarted = false
         problem = nil
+        firstBreak = nil
         return record
+    }
+
+    /// Rejects the current record as it stood on its first line, and goes back to read on
+    /// from the line after it, as if the quote had been closed there.
+    private func resync(reason: String) throws(ImportError) -> CSVRecord {
+        guard let cut = firstBreak else { return endRecord(lineEnd: nil) }
+        resyncs += 1
+        row += 1
+        guard resyncs <= resyncLimit else {
+            throw .cannotRead(path: path, reason: "row \(row): more than \(resyncLimit) quoted fields are never closed; the file's quoting is broken (stopped reading)")
+        }
+        var kept = cut.fields
+        if let last = kept.indices.last, kept[last].last == 0x0D { kept[last].removeLast() }
+        let record = CSVRecord(fields: Array(kept.prefix(Self.maxFields)), fieldCount: cut.fieldCount, row: row, line: recordLine,
+                               problem: "\(reason); the row is rejected as it stands on line \(recordLine) and reading goes on at line \(cut.line)")
+        try seek(to: cut.offset)
+        line = cut.line
+        recordLine = cut.line
+        state = .fieldStart
+        field = []
+        fields = []
+        fieldCount = 0
+        recordBytes = 0
+        recordStarted = false
+        problem = nil
+        fieldTruncated = false
+        skipLF = false
+        firstBreak = nil
+        return record
+    }
+
+    /// Moves the read position back to `offset` of the input.
+    private func seek(to offset: Int) throws(ImportError) {
+        switch source {
+        case .file(let handle):
+            do {
+                try handle.seek(toOffset: UInt64(offset))
+            } catch {
+                throw .cannotRead(path: path, reason: "\(error)")
+            }
+        case .memory(let bytes, _):
+            source = .memory(bytes, offset: offset)
+        }
+        buffer = []
+        position = 0
+        bufferOffset = offset
+        atEOF = false
     }
 
     private func endOfFile() -> CSVRecord? {
@@ -222,6 +299,7 @@ public final class CSVRecordReader {
             source = .memory(bytes, offset: end)
         }
         if chunk.isEmpty { atEOF = true }
+        bufferOffset += buffer.count
         buffer = chunk
         position = 0
         if !started {

@@ -4,9 +4,15 @@ import Foundation
 /// input's header plus `row` and `reason`, each field quoted where RFC 4180 needs it, so the
 /// bad rows can be fixed and that file imported as it is (the importer ignores `row` and
 /// `reason`). Fields are copied byte for byte, so a row rejected for its encoding keeps its
-/// original bytes. The file is created at the first reject.
+/// original bytes. The file is created at the first reject, mode 0600 (it holds customers'
+/// numbers and messages), and never over an existing file: when `x.rejects.csv` is there from
+/// an earlier run (perhaps with the operator's fixes in it), the next free `x.rejects-2.csv`,
+/// `x.rejects-3.csv`, ... is used. It is created with `O_EXCL | O_NOFOLLOW`, so a symlink or
+/// a file put in its place is never written through.
 final class RejectsWriter {
-    let path: String
+    /// The name asked for; `path` is the one written.
+    let requestedPath: String
+    private(set) var path: String
     private let header: [[UInt8]]
     /// Columns of the input that are the `row` and `reason` of an earlier rejects file:
     /// replaced, not repeated, so a rejects file of a rejects file has the same columns.
@@ -16,6 +22,7 @@ final class RejectsWriter {
     private(set) var count = 0
 
     init(path: String, header: [[UInt8]]) {
+        self.requestedPath = path
         self.path = path
         let names = header.map { String(decoding: $0, as: UTF8.self).trimmingSpaces.lowercased() }
         self.dropped = Set(names.indices.filter { ImportColumns.ignored.contains(names[$0]) })
@@ -38,13 +45,10 @@ final class RejectsWriter {
         if pending.count >= 64 << 10 { try flush() }
     }
 
-    /// Flushes and closes; returns the file's path, or nil when no row was rejected (a stale
-    /// rejects file of an earlier run is then removed: it described rows that are now fine).
+    /// Flushes and closes; returns the file's path, or nil when no row was rejected (a rejects
+    /// file of an earlier run is left alone: it may hold the operator's fixes).
     func finish() throws(ImportError) -> String? {
-        guard handle != nil else {
-            try? FileManager.default.removeItem(atPath: path)
-            return nil
-        }
+        guard handle != nil else { return nil }
         try flush()
         try? handle?.close()
         handle = nil
@@ -52,10 +56,22 @@ final class RejectsWriter {
     }
 
     private func open() throws(ImportError) {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            throw .cannotWriteRejects(path: path, reason: "cannot create it; check the folder's permissions")
+        let stem = requestedPath.lowercased().hasSuffix(".csv") ? String(requestedPath.dropLast(4)) : requestedPath
+        for n in 1...10_000 {
+            let candidate = n == 1 ? requestedPath : "\(stem)-\(n).csv"
+            let fd = Glibc.open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                path = candidate
+                handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+                break
+            }
+            guard errno == EEXIST else {
+                throw .cannotWriteRejects(path: candidate, reason: "cannot create it: \(String(cString: strerror(errno)))")
+            }
         }
-        handle = h
+        guard handle != nil else {
+            throw .cannotWriteRejects(path: requestedPath, reason: "10,000 rejects files of earlier runs are in the way; remove old ones")
+        }
         append(header.indices.filter { !dropped.contains($0) }.map { header[$0] } + [Array("row".utf8), Array("reason".utf8)])
     }
 

@@ -4,6 +4,8 @@ public enum APIErrorCode: String, Codable, Sendable {
     case invalidField = "invalid_field"
     case unknownChannel = "unknown_channel"
     case notFound = "not_found"
+    /// A known route asked with a method it does not serve.
+    case methodNotAllowed = "method_not_allowed"
     case conflict
     case bodyTooLarge = "body_too_large"
     case windowClosed = "window_closed"
@@ -19,6 +21,7 @@ public enum APIErrorCode: String, Codable, Sendable {
         case .invalidJSON, .invalidField, .unknownChannel: 400
         case .unauthorized: 401
         case .notFound: 404
+        case .methodNotAllowed: 405
         case .conflict: 409
         case .bodyTooLarge: 413
         case .windowClosed, .expired, .invalidConfig: 422

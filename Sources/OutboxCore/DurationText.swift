@@ -10,7 +10,8 @@ public enum DurationText {
         for (suffix, scale) in units where t.hasSuffix(suffix) {
             let number = t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
             guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return Int64((value * scale).rounded())
+            // Pinned, not trapping: "1e17s" is Int64.max here, and the config's range refuses it.
+            return TimeMath.int64(value * scale)
         }
         return nil
     }

@@ -73,7 +73,11 @@ public struct JSONParser {
         while true {
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a quoted object key") }
+            let keyOffset = i
             let key = try string()
+            // Last-wins would let two parties read one document differently; refuse, naming the key.
+            // (Swift compares strings by canonical equivalence, so NFC and NFD spellings of one key clash too.)
+            if out[key] != nil { throw Failure(offset: keyOffset, reason: "duplicate object key '\(Self.shown(key))'") }
             skipSpace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
             i += 1
@@ -203,7 +207,11 @@ public struct JSONParser {
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
         if integral, let v = Int64(text) { return .int(v) }
-        guard let d = Double(text) else { throw fail("invalid number") }
+        // 1e400 reads as infinity, which JSON cannot write back (it would be stored as null).
+        guard let d = Double(text), d.isFinite else { throw Failure(offset: start, reason: "number out of range") }
         return .double(d)
     }
+
+    /// A key as an error message shows it: at most 64 characters.
+    static func shown(_ key: String) -> String { key.count <= 64 ? key : String(key.prefix(64)) + "..." }
 }

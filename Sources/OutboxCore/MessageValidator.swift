@@ -131,7 +131,8 @@ struct Rules {
             }
             guard let number else { throw fail(key, "must be a number") }
             let limit = key == "latitude" ? 90.0 : 180.0
-            if abs(number) > limit { throw fail(key, "must be between -\(Int(limit)) and \(Int(limit))") }
+            // "nan" passes `abs(x) > limit`; NaN and infinity are no place on earth.
+            if !number.isFinite || abs(number) > limit { throw fail(key, "must be between -\(Int(limit)) and \(Int(limit))") }
         }
         try string(body["name"], "name", max: 1000, required: false)
         try string(body["address"], "address", max: 1000, required: false)

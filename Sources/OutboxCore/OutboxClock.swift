@@ -29,7 +29,7 @@ public struct SystemClock: OutboxClock {
     }
 
     public func sleep(until deadline: Int64) async throws {
-        let delta = deadline - now()
+        let delta = TimeMath.subtract(deadline, now())
         if delta > 0 { try await Task.sleep(nanoseconds: UInt64(delta)) } else { try Task.checkCancellation() }
     }
 }

@@ -4,7 +4,7 @@ public enum RFC3339 {
     /// Milliseconds since 1970 → `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     public static func format(millis: Int64) -> String {
         let ms = ((millis % 1000) + 1000) % 1000
-        let secs = (millis - ms) / 1000
+        let secs = TimeMath.subtract(millis, ms) / 1000
         let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
         let rem = secs - days * 86_400
         let (y, m, d) = civil(fromDays: days)

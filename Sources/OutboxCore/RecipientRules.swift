@@ -33,7 +33,7 @@ public struct RecipientRules: Sendable, Equatable {
     public func windowOpen(_ r: RecipientState?, nowMillis: Int64) -> Bool {
         guard let last = r?.lastInboundMillis else { return false }
         if let closed = r?.windowClosedMillis, closed >= last { return false }
-        return nowMillis < last + Self.windowMillis - windowMarginMillis
+        return nowMillis < TimeMath.subtract(TimeMath.add(last, Self.windowMillis), windowMarginMillis)
     }
 
     /// What to do with a due message of `type` to this recipient now.

@@ -28,26 +28,27 @@ public enum SendDecision: Sendable, Equatable {
         case .accepted(let wamid, _):
             return .sent(wamid: wamid)
         case .unknown:
-            return .awaitSettlement(untilMillis: nowMillis + policy.unknownOutcomeWaitMillis)
+            return .awaitSettlement(untilMillis: TimeMath.add(nowMillis, policy.unknownOutcomeWaitMillis))
         case .failed(let failure, let cls, let retryAfter):
             switch cls {
             case .permanent:
                 return .fail(reason: failure.summary)
             case .channel:
-                return .pauseChannel(reason: failure.summary, untilMillis: timedPause(failure).map { nowMillis + $0 })
+                return .pauseChannel(reason: failure.summary, untilMillis: timedPause(failure).map { TimeMath.add(nowMillis, $0) })
             case .retry, .retrySlow, .pair:
                 if cls == .retry, history.counted >= policy.maxAttempts {
                     return .fail(reason: "gave up after \(history.counted) attempts; last error: \(failure.summary)")
                 }
-                let delay: Int64 = retryAfter ?? {
+                // A Retry-After is the API's word, but capped by max_delay: a proxy's "Retry-After: 1e9" must not park a message for decades.
+                let delay: Int64 = retryAfter.map { min(max(0, $0), policy.maxDelayMillis) } ?? {
                     switch cls {
                     case .pair: pairBackoffMillis(failures: history.rateLimited)
                     case .retrySlow: slowBackoffMillis(failures: history.rateLimited, using: &rng)
                     default: policy.backoffMillis(failures: max(1, history.counted), using: &rng)
                     }
                 }()
-                let due = nowMillis + delay
-                if due - createdMillis > policy.maxAgeMillis {
+                let due = TimeMath.add(nowMillis, delay)
+                if TimeMath.subtract(due, createdMillis) > policy.maxAgeMillis {
                     return .fail(reason: "too old to retry (older than \(DurationText.format(milliseconds: policy.maxAgeMillis))); last error: \(failure.summary)")
                 }
                 return .retry(dueMillis: due)

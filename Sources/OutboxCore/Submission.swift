@@ -46,6 +46,14 @@ public struct Submission: Sendable, Equatable {
         if let expiresAtMillis, expiresAtMillis <= nowMillis {
             throw ValidationError(field: "expires_at", "is already past")
         }
+        // Bounded where it enters: nothing is scheduled past the horizon (TimeBounds), so no
+        // stored time can reach the end of the clock's range.
+        if let notBeforeMillis, let reason = TimeBounds.checkHorizon(notBeforeMillis, nowMillis: nowMillis) {
+            throw ValidationError(field: "not_before", reason)
+        }
+        if let expiresAtMillis, let reason = TimeBounds.checkHorizon(expiresAtMillis, nowMillis: nowMillis) {
+            throw ValidationError(field: "expires_at", reason)
+        }
         if let notBeforeMillis, let expiresAtMillis, expiresAtMillis <= notBeforeMillis {
             throw ValidationError(field: "expires_at", "is not after not_before; the message could never be sent")
         }

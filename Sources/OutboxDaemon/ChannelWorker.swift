@@ -56,7 +56,7 @@ struct ChannelWorker: Sendable {
             try await store.saveRate(channel: config.name, mps: adaptive)
         }
         if let pause = runtime.pause(nowMillis: now / Nanos.perMillisecond) {
-            let until = pause.untilMillis.map { $0 * Nanos.perMillisecond } ?? now + 60 * Nanos.perSecond
+            let until = pause.untilMillis.map(TimeMath.nanos(millis:)) ?? now + 60 * Nanos.perSecond
             await runtime.doorbell.wait(until: until, clock: clock)
             return
         }
@@ -72,10 +72,10 @@ struct ChannelWorker: Sendable {
         let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules,
                                            reach: config.messagingLimit)
         if claimed.isEmpty {
-            var next = try await store.nextDue(channel: config.name).map { $0 * Nanos.perMillisecond } ?? .max
+            var next = try await store.nextDue(channel: config.name).map(TimeMath.nanos(millis:)) ?? .max
             if next <= now {
                 // Due messages, all held by pacing or a retry: wait for the first hold to end.
-                next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map { $0 * Nanos.perMillisecond } ?? now + Nanos.perSecond
+                next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map(TimeMath.nanos(millis:)) ?? now + Nanos.perSecond
             }
             await runtime.doorbell.wait(until: min(next, now + 60 * Nanos.perSecond), clock: clock)
             return
@@ -133,7 +133,7 @@ struct ChannelWorker: Sendable {
 
     /// Lets in-flight requests finish, for at most the drain timeout.
     private func drain() async {
-        let deadline = clock.now() + drainTimeoutMillis * Nanos.perMillisecond
+        let deadline = TimeMath.add(clock.now(), TimeMath.nanos(millis: drainTimeoutMillis))
         while runtime.inFlight > 0, clock.now() < deadline, !Task.isCancelled {
             await runtime.doorbell.wait(until: deadline, clock: clock)
         }

@@ -31,12 +31,12 @@ public enum ConfigLoader {
             throw .unreadable(path: path, reason: "\(error)")
         }
         let top = try Table(root, path: "")
-        try top.allow(["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels"])
+        try top.allowKnown()
         let scheduler = try top.table("scheduler")
-        try scheduler.allow(["window_margin", "ttl_high", "ttl_normal", "ttl_bulk"])
+        try scheduler.allowKnown()
         let windowMargin = try scheduler.duration("window_margin") ?? RecipientRules().windowMarginMillis
         let daemon = try top.table("daemon")
-        try daemon.allow(["database", "socket", "log_level", "log_format", "drain_timeout"])
+        try daemon.allowKnown()
         func resolve(_ p: String) -> String { p.hasPrefix("/") ? p : (folder as NSString).appendingPathComponent(p) }
 
         let portfolios = try portfolios(top.array("portfolios"))
@@ -66,30 +66,30 @@ public enum ConfigLoader {
             socketPath: resolve(try daemon.string("socket") ?? "var/wa-outbox.sock"),
             channels: channels)
         for p in Priority.allCases {
-            if let ttl = try scheduler.duration("ttl_\(p.rawValue)", min: 1000) { config.defaultTTLMillis[p] = ttl }
+            if let ttl = try scheduler.duration("ttl_\(p.rawValue)") { config.defaultTTLMillis[p] = ttl }
         }
         config.logLevel = try daemon.string("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
         config.drainTimeoutMillis = try daemon.duration("drain_timeout") ?? config.drainTimeoutMillis
         config.logFormat = try daemon.string("log_format", oneOf: LogFormat.allCases.map(\.rawValue)).flatMap(LogFormat.init) ?? config.logFormat
 
         let submission = try top.table("submission")
-        try submission.allow(["max_request_bytes", "max_batch_bytes", "max_batch_lines"])
-        config.submission.maxRequestBytes = try submission.int("max_request_bytes", min: 1024) ?? config.submission.maxRequestBytes
-        config.submission.maxBatchBytes = try submission.int("max_batch_bytes", min: 1024) ?? config.submission.maxBatchBytes
-        config.submission.maxBatchLines = try submission.int("max_batch_lines", min: 1) ?? config.submission.maxBatchLines
+        try submission.allowKnown()
+        config.submission.maxRequestBytes = try submission.int("max_request_bytes") ?? config.submission.maxRequestBytes
+        config.submission.maxBatchBytes = try submission.int("max_batch_bytes") ?? config.submission.maxBatchBytes
+        config.submission.maxBatchLines = try submission.int("max_batch_lines") ?? config.submission.maxBatchLines
 
         let sender = try top.table("sender")
-        try sender.allow(["request_timeout", "connect_timeout", "max_in_flight"])
-        config.sender.requestTimeoutMillis = try sender.duration("request_timeout", min: 100) ?? config.sender.requestTimeoutMillis
-        config.sender.connectTimeoutMillis = try sender.duration("connect_timeout", min: 100) ?? config.sender.connectTimeoutMillis
-        config.sender.maxInFlight = try sender.int("max_in_flight", min: 1, max: 10_000) ?? config.sender.maxInFlight
+        try sender.allowKnown()
+        config.sender.requestTimeoutMillis = try sender.duration("request_timeout") ?? config.sender.requestTimeoutMillis
+        config.sender.connectTimeoutMillis = try sender.duration("connect_timeout") ?? config.sender.connectTimeoutMillis
+        config.sender.maxInFlight = try sender.int("max_in_flight") ?? config.sender.maxInFlight
 
         let retry = try top.table("retry")
-        try retry.allow(["base_delay", "max_delay", "max_attempts", "max_age", "unknown_outcome_wait", "unknown_outcome"])
+        try retry.allowKnown()
         config.retry.baseDelayMillis = try retry.duration("base_delay") ?? config.retry.baseDelayMillis
         config.retry.maxDelayMillis = try retry.duration("max_delay") ?? config.retry.maxDelayMillis
-        config.retry.maxAttempts = try retry.int("max_attempts", min: 1, max: 1000) ?? config.retry.maxAttempts
-        config.retry.maxAgeMillis = try retry.duration("max_age", min: 1000) ?? config.retry.maxAgeMillis
+        config.retry.maxAttempts = try retry.int("max_attempts") ?? config.retry.maxAttempts
+        config.retry.maxAgeMillis = try retry.duration("max_age") ?? config.retry.maxAgeMillis
         config.retry.unknownOutcomeWaitMillis = try retry.duration("unknown_outcome_wait") ?? config.retry.unknownOutcomeWaitMillis
         if let action = try retry.string("unknown_outcome", oneOf: ["resend", "fail"]) {
             config.retry.unknownOutcome = RetryPolicy.UnknownOutcomeAction(rawValue: action)!
@@ -99,7 +99,7 @@ public enum ConfigLoader {
         }
 
         let webhook = try top.table("webhook")
-        try webhook.allow(["listen", "basic_auth_file", "secret_header", "secret_file", "max_body_bytes", "metrics"])
+        try webhook.allowKnown()
         config.webhook.listen = try webhook.string("listen")
         if let listen = config.webhook.listen, HostPort(listen) == nil {
             throw .invalid(key: "webhook.listen", reason: "'\(listen)' is not HOST:PORT, e.g. \"127.0.0.1:8088\"")
@@ -115,7 +115,14 @@ public enum ConfigLoader {
         case (nil, _?): throw webhook.error("secret_header", "is required with secret_file (the header's name)")
         case (_?, nil): throw webhook.error("secret_file", "is required with secret_header (a file holding the header's value)")
         }
-        config.webhook.maxBodyBytes = try webhook.int("max_body_bytes", min: 1024) ?? config.webhook.maxBodyBytes
+        config.webhook.allowUnauthenticated = try webhook.bool("allow_unauthenticated") ?? false
+        // Whoever reaches the receiver can open windows and settle messages: off loopback it
+        // needs credentials, unless the config says explicitly that something in front checks them.
+        if let listen = config.webhook.listen, let address = HostPort(listen), !address.isLoopback,
+           config.webhook.basicAuth == nil, config.webhook.secretHeader == nil, !config.webhook.allowUnauthenticated {
+            throw .invalid(key: "webhook.listen", reason: "'\(listen)' is not a loopback address and neither basic_auth_file nor secret_header is set: anyone who reaches it could open windows and settle messages. Set credentials, or allow_unauthenticated = true if a proxy in front checks them")
+        }
+        config.webhook.maxBodyBytes = try webhook.int("max_body_bytes") ?? config.webhook.maxBodyBytes
         config.webhook.metrics = try webhook.bool("metrics") ?? config.webhook.metrics
         config.retention = try retention(top.table("retention"))
         return config
@@ -126,7 +133,7 @@ public enum ConfigLoader {
         var out: [String: MessagingLimit] = [:]
         for (i, value) in values.enumerated() {
             let t = try Table(value, path: "portfolios[\(i)]")
-            try t.allow(["name", "messaging_limit", "use_up_to"])
+            try t.allowKnown()
             guard let name = try t.string("name"), !name.isEmpty else { throw t.error("name", "is required") }
             guard out[name] == nil else { throw t.error("name", "'\(name)' is used by two portfolios") }
             var tier: Int?
@@ -149,8 +156,7 @@ public enum ConfigLoader {
     }
 
     static func channel(_ t: Table, resolve: (String) -> String, environment: [String: String]) throws(ConfigError) -> ChannelConfig {
-        try t.allow(["name", "api", "base_url", "api_key_file", "api_key_env", "messages_per_second", "phone_number_id", "enforce_window",
-                     "max_in_flight", "pair_interval", "hold_on_retry", "portfolio", "health_probe"])
+        try t.allowKnown()
         guard let name = try t.string("name") else { throw t.error("name", "is required") }
         guard name.range(of: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
             throw t.error("name", "'\(name)' must be 1 to 64 letters, digits, '.', '_' or '-'")
@@ -162,12 +168,16 @@ public enum ConfigLoader {
         guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
             throw t.error("base_url", "'\(baseURL)' is not an http(s) URL")
         }
+        // The key travels in a header: plain http only where nobody can listen (a local sandbox or stub).
+        if url.scheme == "http", let host = url.host, !(HostPort("\(host):0")?.isLoopback ?? false) {
+            throw t.error("base_url", "'\(baseURL)' is plain http to another host: the API key would travel in cleartext; use https")
+        }
         let key = try apiKey(t, resolve: resolve, environment: environment)
         var c = ChannelConfig(name: name, api: api, baseURL: baseURL, apiKey: key)
-        c.messagesPerSecond = try t.int("messages_per_second", min: 0, max: 100_000) ?? c.messagesPerSecond
+        c.messagesPerSecond = try t.int("messages_per_second") ?? c.messagesPerSecond
         c.phoneNumberID = try t.string("phone_number_id")
         c.enforceWindow = try t.bool("enforce_window") ?? true
-        c.maxInFlight = try t.int("max_in_flight", min: 1, max: 10_000)
+        c.maxInFlight = try t.int("max_in_flight")
         c.rules.pairIntervalMillis = try t.duration("pair_interval") ?? c.rules.pairIntervalMillis
         c.rules.holdOnRetry = try t.bool("hold_on_retry") ?? true
         c.healthProbe = try t.bool("health_probe") ?? false
@@ -186,6 +196,9 @@ public enum ConfigLoader {
             guard let value = environment[variable]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
                 throw t.error("api_key_env", "the environment variable \(variable) is not set or empty")
             }
+            guard !Self.hasControlCharacter(value) else {
+                throw t.error("api_key_env", "the environment variable \(variable) holds a control character (a line break, tab, NUL, ...); a key is printable text")
+            }
             return Secret(value)
         case (let file?, nil):
             return Secret(try secretFile(t, "api_key_file", path: resolve(file)))
@@ -193,18 +206,28 @@ public enum ConfigLoader {
     }
 
     /// A secret from a file that only its owner may read (refused otherwise, as ssh does).
+    /// The file is opened once (no symlink followed, non-blocking so a FIFO cannot hang a
+    /// reload) and checked on the open descriptor (a regular file, owned by this user, mode
+    /// 0600 or stricter), so nothing can swap it between the check and the read; at most
+    /// 64 KiB are read. The secret must be one line of printable text.
     static func secretFile(_ t: Table, _ key: String, path: String) throws(ConfigError) -> String {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw t.error(key, "cannot read \(path): \(String(cString: strerror(errno)))") }
-        if st.st_mode & 0o077 != 0 {
-            throw t.error(key, "\(path) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run: chmod 600 \(path)")
+        let value: String
+        do {
+            value = try SecretFile.read(path)
+        } catch {
+            throw t.error(key, error.description)
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw t.error(key, "cannot read \(path)")
-        }
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !value.isEmpty, !value.contains("\n") else { throw t.error(key, "\(path) must hold the secret alone on one line") }
+        guard !hasControlCharacter(value) else {
+            throw t.error(key, "\(path) holds a control character (carriage return, tab, NUL, ...); the secret must be printable text on one line")
+        }
         return value
+    }
+
+    /// True when `text` holds a C0 control character or DEL: such a value in an HTTP header
+    /// is refused by the client library, whose error text would then carry it.
+    static func hasControlCharacter(_ text: String) -> Bool {
+        text.utf8.contains { $0 < 0x20 || $0 == 0x7F }
     }
 }
 

@@ -16,6 +16,11 @@ extension ConfigLoader {
         }
 
         func key(_ k: String) -> String { path.isEmpty ? k : "\(path).\(k)" }
+        /// The section in `ConfigKeys`: the path without array indices (`channels[2]` → `channels`).
+        var section: String { path.split(separator: "[").first.map(String.init) ?? "" }
+
+        /// Refuses keys `ConfigKeys` does not list for this section.
+        func allowKnown() throws(ConfigError) { try allow(ConfigKeys.names(in: section)) }
         func error(_ k: String, _ reason: String) -> ConfigError { .invalid(key: key(k), reason: reason) }
 
         /// Refuses keys this table does not know, so a typo is an error.
@@ -42,11 +47,13 @@ extension ConfigLoader {
             return s
         }
 
-        func int(_ k: String, min: Int? = nil, max: Int? = nil) throws(ConfigError) -> Int? {
+        /// A whole number within the key's range in `ConfigKeys`.
+        func int(_ k: String) throws(ConfigError) -> Int? {
             guard let v = values[k] else { return nil }
             guard case .int(let i) = v else { throw error(k, "must be a whole number, not \(v.typeName)") }
-            if let min, i < min { throw error(k, "must be at least \(min)") }
-            if let max, i > max { throw error(k, "must be at most \(max)") }
+            if let range = ConfigKeys.key(section, k)?.range, !range.contains(i) {
+                throw error(k, "\(i) is out of range: must be \(range.lowerBound) to \(range.upperBound)")
+            }
             return Int(i)
         }
 
@@ -56,13 +63,23 @@ extension ConfigLoader {
             return b
         }
 
-        /// A duration such as "500ms", "30s", "5m", "24h".
-        func duration(_ k: String, min: Int64 = 0) throws(ConfigError) -> Int64? {
+        /// A duration such as "500ms", "30s", "5m", "24h", within the key's range in `ConfigKeys`
+        /// (so no duration can overflow the arithmetic it later takes part in).
+        func duration(_ k: String) throws(ConfigError) -> Int64? {
+            guard let ms = try rawDuration(k) else { return nil }
+            if let range = ConfigKeys.key(section, k)?.range, !range.contains(ms) {
+                let low = DurationText.format(milliseconds: range.lowerBound), high = DurationText.format(milliseconds: range.upperBound)
+                throw error(k, ms < range.lowerBound ? "must be at least \(low) (range \(low) to \(high))" : "must be at most \(high) (range \(low) to \(high))")
+            }
+            return ms
+        }
+
+        /// A duration without the range check.
+        func rawDuration(_ k: String) throws(ConfigError) -> Int64? {
             guard let s = try string(k) else { return nil }
             guard let ms = DurationText.milliseconds(s) else {
                 throw error(k, "'\(s)' is not a duration; write a number and a unit: \"500ms\", \"30s\", \"5m\", \"24h\"")
             }
-            if ms < min { throw error(k, "must be at least \(DurationText.format(milliseconds: min))") }
             return ms
         }
     }

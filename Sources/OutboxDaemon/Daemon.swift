@@ -44,7 +44,7 @@ public final class Daemon: Sendable {
         for path in [config.databasePath, config.socketPath] {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
-        let lock = try DatabaseLock(path: config.databasePath + ".lock")
+        let lock = try DatabaseLock(databasePath: config.databasePath)
         try SocketPath.prepare(config.socketPath)
         let store = try OutboxStore(path: config.databasePath)
         let now = clock.nowMillis()

@@ -103,6 +103,9 @@ public struct WebhookSettings: Sendable {
     public var basicAuth: Secret?
     /// A header every request must carry with this exact value, when set.
     public var secretHeader: (name: String, value: Secret)?
+    /// `listen` off loopback without credentials is refused unless this is true (a proxy in
+    /// front checks them).
+    public var allowUnauthenticated = false
     /// Largest payload accepted (360dialog's can reach 3 MB).
     public var maxBodyBytes = 4 << 20
     /// Also serve `GET /metrics` on the receiver's address (it is always on the socket).

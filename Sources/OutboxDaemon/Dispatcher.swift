@@ -142,7 +142,7 @@ final class Dispatcher: Service, Sendable {
                     logger.notice("unknown outcomes not settled in time", metadata: ["count": "\(n)", "action": "\(config.retry.unknownOutcome.rawValue)"])
                     channels.ringAll()
                 }
-                let next = try await store.nextSettlementDeadline().map { $0 * Nanos.perMillisecond }
+                let next = try await store.nextSettlementDeadline().map(TimeMath.nanos(millis:))
                 await sweeperBell.wait(until: min(next ?? .max, clock.now() + 5 * Nanos.perSecond), clock: clock)
             } catch {
                 logger.error("settlement sweep failed", metadata: ["error": "\(error)"])

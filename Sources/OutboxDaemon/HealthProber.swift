@@ -46,7 +46,7 @@ final class HealthProber: Service, Sendable {
                     }
                 }
                 await probeDue(runtimes)
-                await doorbell.wait(until: nextProbe(runtimes) * Nanos.perMillisecond, clock: clock)
+                await doorbell.wait(until: TimeMath.nanos(millis: nextProbe(runtimes)), clock: clock)
             }
         } onGracefulShutdown: {
             stopping.set()
@@ -82,7 +82,7 @@ final class HealthProber: Service, Sendable {
     private func nextProbe(_ runtimes: [ChannelRuntime]) -> Int64 {
         let now = clock.nowMillis()
         let next = runtimes.filter { api != nil && $0.config.healthProbe }
-            .map { r in r.probe.map { $0.checkedMillis + HealthProbe.minimumIntervalMillis } ?? now }
+            .map { r in r.probe.map { TimeMath.add($0.checkedMillis, HealthProbe.minimumIntervalMillis) } ?? now }
             .min()
         return max(now, min(next ?? .max, now + 60_000))
     }

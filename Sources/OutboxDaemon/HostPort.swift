@@ -10,4 +10,10 @@ struct HostPort: Sendable, Equatable {
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = port
     }
+
+    /// 127.0.0.0/8, ::1 or localhost: only local users can connect.
+    var isLoopback: Bool {
+        let h = host.lowercased()
+        return h == "localhost" || h == "::1" || h.hasPrefix("127.") || h == "0:0:0:0:0:0:0:1"
+    }
 }

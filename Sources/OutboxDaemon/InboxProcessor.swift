@@ -65,11 +65,22 @@ final class InboxProcessor: Service, Sendable {
         }.first
         let api = channel.flatMap { name in runtimes.first { $0.name == name }?.config.api } ?? .cloud
         var result = ProcessedInbox(id: item.id)
+        var problems: [String] = []
+        // A timestamp from outside is never trusted into arithmetic: one far ahead of our clock
+        // is taken as now, and the payload keeps a note of it (the first one, and how many).
+        let now = clock.nowMillis()
+        var clamped: (first: String, count: Int)?
+        func bounded(_ millis: Int64?, _ what: String) -> Int64? {
+            let safe = TimeBounds.webhookTimestamp(millis, nowMillis: now)
+            if safe != millis, let millis {
+                clamped = (clamped?.first ?? "\(what) has timestamp \(millis / 1000), more than 24 h ahead of our clock; taken as now", (clamped?.count ?? 0) + 1)
+            }
+            return safe
+        }
         result.statuses = payload.statuses.map { s in
-            StatusReport(wamid: s.wamid, status: s.status, timestampMillis: s.timestampMillis, callbackData: s.callbackData, error: s.error,
+            StatusReport(wamid: s.wamid, status: s.status, timestampMillis: bounded(s.timestampMillis, "status of \(s.wamid)"), callbackData: s.callbackData, error: s.error,
                          errorClass: s.error.flatMap { $0.code }.flatMap { ErrorTable.classify(code: $0, api: api) })
         }
-        var problems: [String] = []
         if !payload.inbound.isEmpty {
             if let channel {
                 for m in payload.inbound {
@@ -77,12 +88,13 @@ final class InboxProcessor: Service, Sendable {
                         problems.append("inbound message from '\(m.from)', not a phone number")
                         continue
                     }
-                    result.inbound.append(InboundReport(channel: channel, recipient: recipient.e164, timestampMillis: m.timestampMillis ?? clock.nowMillis()))
+                    result.inbound.append(InboundReport(channel: channel, recipient: recipient.e164, timestampMillis: bounded(m.timestampMillis, "inbound message from \(recipient.e164)") ?? now))
                 }
             } else {
                 problems.append("inbound messages with no channel: the payload came without one and its phone_number_id (\(payload.phoneNumberIDs.sorted().joined(separator: ", "))) matches no channel's phone_number_id")
             }
         }
+        if let clamped { problems.append(clamped.count > 1 ? "\(clamped.first) (and \(clamped.count - 1) more)" : clamped.first) }
         for e in payload.errors { problems.append("error reported by the API: \(e.summary)") }
         result.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
         return result

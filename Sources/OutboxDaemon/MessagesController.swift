@@ -50,7 +50,7 @@ struct MessagesController: Sendable {
     func admit(_ submission: Submission) async throws -> Submission {
         var s = submission
         if s.expiresAtMillis == nil, let ttl = defaultTTLMillis[s.priority] {
-            s.expiresAtMillis = max(clock.nowMillis(), s.notBeforeMillis ?? 0) + ttl
+            s.expiresAtMillis = TimeMath.add(max(clock.nowMillis(), s.notBeforeMillis ?? 0), ttl)
         }
         if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
             let state: RecipientState?
@@ -103,6 +103,10 @@ struct MessagesController: Sendable {
                     throw APIErrorBody(.bodyTooLarge, "a batch holds at most \(limits.maxBatchLines) lines; split it")
                 }
                 do {
+                    // One line is one submission: it gets the single submission's cap.
+                    guard line.count <= limits.maxRequestBytes else {
+                        throw APIErrorBody(.bodyTooLarge, "the line is larger than max_request_bytes (\(limits.maxRequestBytes) bytes)")
+                    }
                     let json = try Self.decode(line)
                     valid.append((lineNumber, try await admit(try SubmissionParser.parse(json, channels: channels, nowMillis: now))))
                 } catch let e as APIErrorBody {

@@ -86,13 +86,13 @@ final class Reloader: Sendable {
         var added: [ChannelRuntime] = []
         var doc = current.withLock { cfg -> ReloadDocument in
             let old = cfg
-            var doc = ReloadDocument(config: path, needsRestart: Self.restartKeys(old: old, new: new))
+            // The key table decides: live keys are applied below, the others wait for a restart.
+            let (live, restart) = ConfigKeys.changes(old: old, new: new)
+            var doc = ReloadDocument(config: path, needsRestart: restart)
+            doc.applied = live
             var effective = old
             effective.channels = new.channels
-            if old.webhook.basicAuth != new.webhook.basicAuth { doc.applied.append("webhook.basic_auth_file") }
-            if old.webhook.secretHeader?.name != new.webhook.secretHeader?.name { doc.applied.append("webhook.secret_header") }
-            if old.webhook.secretHeader?.value != new.webhook.secretHeader?.value { doc.applied.append("webhook.secret_file") }
-            if old.webhook.maxBodyBytes != new.webhook.maxBodyBytes { doc.applied.append("webhook.max_body_bytes") }
+            effective.webhook.allowUnauthenticated = new.webhook.allowUnauthenticated
             effective.webhook.basicAuth = new.webhook.basicAuth
             effective.webhook.secretHeader = new.webhook.secretHeader
             effective.webhook.maxBodyBytes = new.webhook.maxBodyBytes
@@ -172,31 +172,6 @@ final class Reloader: Sendable {
         check("portfolio", a.messagingLimit != b.messagingLimit)
         check("health_probe", a.healthProbe != b.healthProbe)
         if keys.isEmpty, a.rules != b.rules { keys.append("rules") }
-        return keys
-    }
-
-    /// Global keys whose new value cannot take effect without a restart.
-    static func restartKeys(old: DaemonConfig, new: DaemonConfig) -> [String] {
-        var keys: [String] = []
-        func check(_ key: String, _ differ: Bool) { if differ { keys.append(key) } }
-        check("daemon.database", old.databasePath != new.databasePath)
-        check("daemon.socket", old.socketPath != new.socketPath)
-        check("daemon.log_level", old.logLevel != new.logLevel)
-        check("daemon.drain_timeout", old.drainTimeoutMillis != new.drainTimeoutMillis)
-        check("submission.max_request_bytes", old.submission.maxRequestBytes != new.submission.maxRequestBytes)
-        check("submission.max_batch_bytes", old.submission.maxBatchBytes != new.submission.maxBatchBytes)
-        check("submission.max_batch_lines", old.submission.maxBatchLines != new.submission.maxBatchLines)
-        check("sender.request_timeout", old.sender.requestTimeoutMillis != new.sender.requestTimeoutMillis)
-        check("sender.connect_timeout", old.sender.connectTimeoutMillis != new.sender.connectTimeoutMillis)
-        check("sender.max_in_flight", old.sender.maxInFlight != new.sender.maxInFlight)
-        check("retry.base_delay", old.retry.baseDelayMillis != new.retry.baseDelayMillis)
-        check("retry.max_delay", old.retry.maxDelayMillis != new.retry.maxDelayMillis)
-        check("retry.max_attempts", old.retry.maxAttempts != new.retry.maxAttempts)
-        check("retry.max_age", old.retry.maxAgeMillis != new.retry.maxAgeMillis)
-        check("retry.unknown_outcome_wait", old.retry.unknownOutcomeWaitMillis != new.retry.unknownOutcomeWaitMillis)
-        check("retry.unknown_outcome", old.retry.unknownOutcome != new.retry.unknownOutcome)
-        for p in Priority.allCases { check("scheduler.ttl_\(p.rawValue)", old.defaultTTLMillis[p] != new.defaultTTLMillis[p]) }
-        check("webhook.listen", old.webhook.listen != new.webhook.listen)
         return keys
     }
 }

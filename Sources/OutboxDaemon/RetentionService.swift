@@ -42,7 +42,7 @@ struct RetentionService: Service {
                     if Task.isCancelled { return }
                     logger.error("retention pass failed; trying again next interval", metadata: ["error": "\(error)"])
                 }
-                try await clock.sleep(until: clock.now() + policy.intervalMillis * Nanos.perMillisecond)
+                try await clock.sleep(until: TimeMath.add(clock.now(), TimeMath.nanos(millis: policy.intervalMillis)))
             }
         }
     }

@@ -15,6 +15,7 @@ enum SocketAPI {
         let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
                                  accountAPI: accountAPI, clock: clock)
         metrics.addRoute(to: router)
+        router.addMethodNotAllowed()
         return Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
@@ -25,6 +26,7 @@ enum SocketAPI {
     static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
                             channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: JSONErrorMiddleware())
         let v1 = router.group("v1")
         MessagesController(
             store: store, submitQueue: submitQueue,

@@ -60,7 +60,7 @@ struct WebhookConfigController: Sendable {
                                                      apiKey: channel.config.apiKey.value, body: body, timeoutMillis: timeoutMillis)
             return Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: .init(bytes: bytes)))
         } catch {
-            throw APIErrorBody(.unavailable, "360dialog could not be reached: \(error)")
+            throw APIErrorBody(.unavailable, "360dialog could not be reached: \(ErrorText.describe(error))")
         }
     }
 }

@@ -82,8 +82,10 @@ enum WebhookReceiver {
                             metrics: OutboxMetrics, onListening: @escaping @Sendable (Int) -> Void) -> any Service {
         let router = Router()
         router.add(middleware: WebhookMetricsMiddleware(metrics: metrics, clock: metrics.clock))
+        router.add(middleware: JSONErrorMiddleware())
         if settings.metrics { metrics.addRoute(to: router) }
         controller.addRoutes(to: router)
+        router.addMethodNotAllowed()
         return Application(
             router: router,
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "wa-outbox"),

@@ -68,18 +68,18 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         if let e = error as? HTTPClientError {
             switch e {
             case .connectTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
-                return notSent("\(e)")
+                return notSent(e.shortDescription)
             default:
                 return .unknown(detail: describe(e))
             }
         }
         if error is NIOConnectionError || error is ChannelError && "\(error)".contains("connect") {
-            return notSent("connection failed: \(error)")
+            return notSent("connection failed: \(ErrorText.describe(error))")
         }
         if let io = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ENOENT].contains(io.errnoCode) {
             return notSent("connection failed: \(io.description)")
         }
-        return .unknown(detail: "\(error)")
+        return .unknown(detail: ErrorText.describe(error))
     }
 
     static func notSent(_ detail: String) -> SendResult {
@@ -92,7 +92,7 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         case .readTimeout: "read timeout"
         case .remoteConnectionClosed: "the connection closed before an answer came"
         case .cancelled: "cancelled while in flight"
-        default: "\(e)"
+        default: e.shortDescription  // never "\(e)": it can print the refused key (ErrorText)
         }
     }
 }

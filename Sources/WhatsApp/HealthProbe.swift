@@ -95,7 +95,7 @@ extension AccountAPI {
             let (status, body) = try await call("GET", url: HealthProbe.url(baseURL: baseURL, api: api), apiKey: apiKey, body: nil, timeoutMillis: timeoutMillis)
             return HealthProbe.interpret(status: status, body: body, api: api, nowMillis: clock.nowMillis())
         } catch {
-            return HealthProbeResult(status: "unreachable", ok: false, detail: "\(error)", checkedMillis: clock.nowMillis())
+            return HealthProbeResult(status: "unreachable", ok: false, detail: ErrorText.describe(error), checkedMillis: clock.nowMillis())
         }
     }
 }

@@ -69,13 +69,15 @@ public enum ResponseClassifier {
     /// Retry-After as seconds or as an HTTP date.
     public static func parseRetryAfter(_ value: String, nowMillis: Int64) -> Int64? {
         let v = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(v), seconds >= 0 { return Int64(seconds * 1000) }
+        // inf, 1e400 and 99999999999999999999 pin to Int64.max instead of trapping; the retry policy caps it by max_delay.
+        if let seconds = Double(v) { return seconds >= 0 ? TimeMath.int64(seconds * 1000) : nil }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         guard let date = f.date(from: v) else { return nil }
-        return max(0, Int64(date.timeIntervalSince1970 * 1000) - nowMillis)
+        guard let at = TimeMath.int64(date.timeIntervalSince1970 * 1000) else { return nil }
+        return max(0, TimeMath.subtract(at, nowMillis))
     }
 }
 

@@ -54,11 +54,58 @@ struct CSVRecordReaderTests {
         #expect(records[1].problem == nil)
     }
 
-    @Test("a quote never closed is reported, not silently joined", arguments: chunkSizes)
+    @Test("a quote never closed rejects its row as it stands on its line, and reading goes on at the next line", arguments: chunkSizes)
     func unterminated(chunk: Int) throws {
-        let records = try read("a,b\n1,\"open\n2,x\n", chunk: chunk)
-        #expect(records.count == 2)
-        #expect(records[1].problem == "a quoted field opened on line 2 is never closed")
+        let records = try read("a,b\n1,\"open\r\n2,x\n3,y", chunk: chunk)
+        #expect(records.map(texts) == [["a", "b"], ["1", "open"], ["2", "x"], ["3", "y"]])
+        #expect(records.map(\.row) == [1, 2, 3, 4])
+        #expect(records.map(\.line) == [1, 2, 3, 4])
+        #expect(records[1].problem == "a quoted field opened on line 2 is never closed; the row is rejected as it stands on line 2 and reading goes on at line 3")
+        #expect(records[2].problem == nil && records[3].problem == nil)
+        // On the last line there is nothing to resume: the row is reported as before.
+        let last = try read("a,b\n1,\"open", chunk: chunk)
+        #expect(last[1].problem == "a quoted field opened on line 2 is never closed")
+    }
+
+    @Test("an unclosed quote early in a large file costs one row, not the rest of the file")
+    func unterminatedEarly() throws {
+        var text = "to,text\n+4915100000001,\"oops\n"
+        for i in 2...20_000 { text += "+49151\(String(format: "%08d", i)),row \(i)\n" }
+        let records = try read(text, chunk: 64 << 10)
+        #expect(records.count == 20_001)
+        #expect(records.filter { $0.problem != nil }.map(\.row) == [2])
+        #expect(texts(records[20_000]) == ["+4915100020000", "row 20000"])
+        #expect(records[20_000].row == 20_001)
+    }
+
+    @Test("a quoted field running past the record cap is cut at its first line break and reading resumes")
+    func unterminatedPastCap() throws {
+        let body = String(repeating: "x", count: 100)
+        var text = "a,b\n1,\"open\n"
+        for i in 0..<3_000 { text += "\(i),\(body)\n" }
+        text += "end,\"late close\"\n"
+        let records = try read(text, chunk: 4096)
+        try #require(records.count > 2)
+        #expect(records[1].problem?.contains("runs past") == true)
+        #expect(texts(records[1]) == ["1", "open"])
+        #expect(texts(records[2]) == ["0", body])
+        #expect(records.count == 3_003)
+        #expect(texts(records.last!) == ["end", "late close"])
+    }
+
+    @Test("a file with more unclosed quotes than the limit stops with an error naming the row")
+    func tooManyUnclosed() throws {
+        let filler = String(repeating: "9,plain\n", count: (CSVRecordReader.maxFieldBytes / 8) + 100)
+        let text = "a,b\n1,\"x\n" + filler + "2,\"y\n" + filler + "3,\"z\n" + filler
+        let reader = CSVRecordReader(bytes: Array(text.utf8), chunkSize: 64 << 10)
+        reader.resyncLimit = 2
+        var rows = 0
+        #expect {
+            while try reader.next() != nil { rows += 1 }
+        } throws: { error in
+            "\(error)".contains("row \(2 * (CSVRecordReader.maxFieldBytes / 8 + 100) + 4)") && "\(error)".contains("never closed")
+        }
+        #expect(rows == 2 * (CSVRecordReader.maxFieldBytes / 8 + 100) + 3)
     }
 
     @Test("a field over the cap is cut and the record marked; the next record is intact")

@@ -14,7 +14,7 @@ struct ImportsEndpointTests {
 
     @Test("cancel --import cancels the still-queued rows of that import only, each with a cancelled event")
     func cancelImport() async throws {
-        let later = "2099-01-01T00:00:00Z"
+        let later = daysAhead(200).text
         let a = dir.csv("a.csv", "to,text,not_before\n+4915112345671,A1,\(later)\n+4915112345672,A2,\(later)\n+4915112345673,A3,\(later)\n")
         let b = dir.csv("b.csv", "to,text,not_before\n+4915112345674,B1,\(later)\n")
         try await withDaemon(queueOnlyConfig(dir), dir: dir) { d in

@@ -33,13 +33,28 @@ struct RejectsWriterTests {
         #expect(try readCSV(path) == [["to", "text", "row", "reason"], ["1", "t", "3", "new"]])
     }
 
-    @Test("no rejects: no file, and a stale one from an earlier run is removed")
+    @Test("no rejects: no file, and one from an earlier run is left alone")
     func none() throws {
         let path = dir.csv("z.rejects.csv", "old")
         let writer = RejectsWriter(path: path, header: [bytes("to")])
         #expect(try writer.finish() == nil)
-        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
         #expect(RejectsWriter.path(for: "/a/b.CSV") == "/a/b.rejects.csv")
         #expect(RejectsWriter.path(for: "/a/list") == "/a/list.rejects.csv")
+    }
+
+    @Test("a re-run never overwrites an earlier rejects file: the next free number is used, mode 0600, never through a symlink")
+    func numbered() throws {
+        let path = dir.csv("n.rejects.csv", "the operator's fixes")
+        symlink(dir.file("elsewhere.csv"), dir.file("n.rejects-2.csv"))
+        let writer = RejectsWriter(path: path, header: [bytes("to")])
+        try writer.write(CSVRecord(fields: [bytes("1")], row: 2, line: 2), reason: "bad")
+        let written = try #require(try writer.finish())
+        #expect(written == dir.file("n.rejects-3.csv"))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "the operator's fixes")
+        #expect(!FileManager.default.fileExists(atPath: dir.file("elsewhere.csv")))
+        #expect(try readCSV(written) == [["to", "row", "reason"], ["1", "2", "bad"]])
+        let mode = try FileManager.default.attributesOfItem(atPath: written)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 }

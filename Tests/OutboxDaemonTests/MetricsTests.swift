@@ -70,7 +70,7 @@ struct MetricsTests {
         }
         try await withDaemon(testConfig(dir: dir, baseURL: "http://127.0.0.1:9"), dir: dir, clock: clock) { d in
             for i in 0..<3 { _ = try await d.sendText("x \(i)", to: "+4915112345\(680 + i)", extra: #","priority":"bulk""#) }
-            _ = try await d.sendText("later", to: "+4915112345690", extra: #","not_before":"2099-01-01T00:00:00Z""#)
+            _ = try await d.sendText("later", to: "+4915112345690", extra: #","not_before":"2027-01-01T00:00:00Z""#)
             clock.advance(byMillis: 5_000)
             let m = PrometheusText(try await d.get("/metrics").body)
             #expect(m.value("wa_outbox_queue_depth", ["channel": "main", "priority": "bulk"]) == 3)

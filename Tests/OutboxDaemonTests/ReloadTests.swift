@@ -197,6 +197,10 @@ struct ReloadTests {
         ("syntax", "[daemon\n", "TOML syntax error"),
         ("unknown key", "[sender]\nmax_inflight = 3\n", "max_inflight"),
         ("key file others can read", "", "chmod 600"),
+        ("key file is a FIFO", "", "not a regular file"),
+        ("drain_timeout 1e17s", "", "daemon.drain_timeout"),
+        ("duration out of range", "[sender]\nrequest_timeout = \"200000d\"\n", "sender.request_timeout"),
+        ("window margin 1e17s", "[scheduler]\nwindow_margin = \"1e17s\"\n", "scheduler.window_margin"),
     ])
     func refused(_ problem: String, _ extra: String, _ message: String) async throws {
         try await withSandbox { sandbox, url in
@@ -207,6 +211,14 @@ struct ReloadTests {
                 } else {
                     writeConfig([FileChannel(name: "main", key: "key-main"), FileChannel(name: "extra", key: "key-extra")], baseURL: url, extra: extra)
                     if problem == "key file others can read" { chmod(dir.file("extra.key"), 0o644) }
+                    if problem == "key file is a FIFO" {
+                        unlink(dir.file("extra.key"))
+                        mkfifo(dir.file("extra.key"), 0o600)
+                    }
+                    if problem == "drain_timeout 1e17s" {
+                        let text = try String(contentsOfFile: path, encoding: .utf8).replacingOccurrences(of: "drain_timeout = \"15s\"", with: "drain_timeout = \"1e17s\"")
+                        try text.write(toFile: path, atomically: true, encoding: .utf8)
+                    }
                 }
                 do {
                     _ = try await reload(d)

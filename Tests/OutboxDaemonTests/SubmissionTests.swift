@@ -169,7 +169,7 @@ struct SubmissionTests {
         var c = config
         c.channels[0].messagesPerSecond = 1
         try await withDaemon(c, dir: dir) { d in
-            let id = try await d.sendText("later", to: "+4915112345678", extra: #","not_before":"2099-01-01T00:00:00Z""#)
+            let id = try await d.sendText("later", to: "+4915112345678", extra: #","not_before":"\#(daysAhead(200).text)""#)
             let (status, _) = try await d.client.call(.DELETE, "/v1/messages/\(id)")
             #expect(status == 200)
             #expect(try await d.message(id).state == .cancelled)

@@ -48,8 +48,14 @@ struct Send: AsyncParsableCommand {
         if template != nil, language == nil { throw ValidationError("--template needs --language") }
         if template == nil, !params.isEmpty { throw ValidationError("--param is only for --template") }
         if let p = priority, Priority(rawValue: p) == nil { throw ValidationError("--priority must be high, normal or bulk") }
-        if let e = expiresIn, DurationText.milliseconds(e) == nil { throw ValidationError("--expires-in '\(e)' is not a duration such as 10m") }
-        if let n = notBefore, RFC3339.parse(n) == nil { throw ValidationError("--not-before '\(n)' is not an RFC 3339 time") }
+        if let e = expiresIn {
+            guard let ms = DurationText.milliseconds(e) else { throw ValidationError("--expires-in '\(e)' is not a duration such as 10m") }
+            guard ms <= TimeBounds.horizonMillis else { throw ValidationError("--expires-in '\(e)' is more than 366 days") }
+        }
+        if let n = notBefore {
+            guard let t = RFC3339.parse(n) else { throw ValidationError("--not-before '\(n)' is not an RFC 3339 time") }
+            if let reason = TimeBounds.checkHorizon(t, nowMillis: Self.nowMillis()) { throw ValidationError("--not-before \(reason)") }
+        }
     }
 
     func message() throws -> JSONValue {
@@ -80,10 +86,13 @@ struct Send: AsyncParsableCommand {
         if let priority { body["priority"] = .string(priority) }
         if let notBefore { body["not_before"] = .string(notBefore) }
         if let expiresIn, let ms = DurationText.milliseconds(expiresIn) {
-            body["expires_at"] = .string(RFC3339.format(millis: Int64(Date().timeIntervalSince1970 * 1000) + ms))
+            body["expires_at"] = .string(RFC3339.format(millis: TimeMath.add(Self.nowMillis(), ms)))
         }
         let bytes = Array(JSONValue.object(body).canonicalText.utf8)
         let response = try await client.withClient { c in try await c.call(.POST, "/v1/messages", body: bytes, as: SubmitResponse.self) }
         if client.json { printJSON(response.raw) } else { print(response.value.id) }
     }
+
+    /// The wall clock in milliseconds, as the daemon counts.
+    static func nowMillis() -> Int64 { TimeMath.int64(Date().timeIntervalSince1970 * 1000, rounding: .down) ?? 0 }
 }

@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     var config: String = ConfigLoader.defaultPath
 
     func run() async throws {
+        // SIGHUP's default action ends the process; until the reload handler exists (after
+        // migrations and recovery, which can take seconds) a `systemctl reload` must not kill it.
+        signal(SIGHUP, SIG_IGN)
         let cfg: DaemonConfig
         do {
             var loaded = try ConfigLoader.load(path: config)

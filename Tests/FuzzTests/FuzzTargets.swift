@@ -1,0 +1,99 @@
+import CSVImport
+import OutboxAPI
+import OutboxCore
+import WhatsApp
+
+/// The parsers that read what comes from outside, each as one fuzz target: any input must
+/// come back as a value or an error, never a trap, and what comes back must keep the
+/// parser's promises. Shared by the in-suite run (`FuzzTests`) and the libFuzzer campaign
+/// (`scripts/fuzz`, which compiles this file with the parsers' sources): a target returns a
+/// description of a broken promise, or nil.
+public enum FuzzTargets {
+    public static let names = ["json", "submission", "webhook", "csv"]
+
+    /// Runs target `name` on one input.
+    public static func run(_ name: String, _ input: [UInt8]) -> String? {
+        switch name {
+        case "json": json(input)
+        case "submission": submission(input)
+        case "webhook": webhook(input)
+        case "csv": csv(input)
+        default: "no fuzz target named \(name)"
+        }
+    }
+
+    /// 2026-11-21, the clock of every target.
+    static let now: Int64 = 1_795_219_200_000
+
+    /// A document that parses writes back canonically, and that text parses again and
+    /// writes back to the same bytes (the idempotency check compares those bytes).
+    public static func json(_ input: [UInt8]) -> String? {
+        guard let value = try? JSONParser.parse(input) else { return nil }
+        let bytes = value.canonicalBytes
+        guard let again = try? JSONParser.parse(bytes) else { return "canonical text does not parse again: \(String(decoding: bytes.prefix(200), as: UTF8.self))" }
+        return again.canonicalBytes == bytes ? nil : "canonical text reads back different: \(String(decoding: bytes.prefix(200), as: UTF8.self))"
+    }
+
+    /// A submission that is accepted keeps every bound: times within the horizon, a key of
+    /// at most 256 bytes, a known channel.
+    public static func submission(_ input: [UInt8]) -> String? {
+        guard let value = try? JSONParser.parse(input) else { return nil }
+        let s: Submission
+        do {
+            s = try SubmissionParser.parse(value, channels: ["main", "other"], nowMillis: now)
+        } catch {
+            return error.error.message.isEmpty ? "an error without a message" : nil
+        }
+        let latest = now + TimeBounds.horizonMillis
+        if let t = s.notBeforeMillis, t > latest { return "not_before beyond the horizon was accepted" }
+        if let t = s.expiresAtMillis, t > latest || t <= now { return "expires_at out of bounds was accepted" }
+        if let k = s.idempotencyKey, k.utf8.count > 256 || k.isEmpty { return "an idempotency key out of bounds was accepted" }
+        if !["main", "other"].contains(s.channel) { return "an unknown channel was accepted" }
+        _ = s.message.canonicalText
+        return nil
+    }
+
+    /// A webhook payload: parsed or refused with a reason; every timestamp it yields is a
+    /// whole number of seconds, and bounding it against our clock never traps.
+    public static func webhook(_ input: [UInt8]) -> String? {
+        guard let payload = try? WebhookPayload.parse(input) else { return nil }
+        let times = payload.statuses.map(\.timestampMillis) + payload.inbound.map(\.timestampMillis)
+        for t in times.compactMap({ $0 }) {
+            if t % 1000 != 0 { return "a timestamp that is not whole seconds: \(t)" }
+            let bounded = TimeBounds.webhookTimestamp(t, nowMillis: now) ?? now
+            if bounded > now + TimeBounds.webhookFutureSkewMillis { return "a far-future timestamp was not clamped" }
+            _ = RecipientRules().windowOpen(RecipientState(lastInboundMillis: bounded), nowMillis: now)
+        }
+        return nil
+    }
+
+    /// CSV: the same records whatever the chunk size; every field, record and field count
+    /// within the caps; rows numbered one after another.
+    public static func csv(_ input: [UInt8]) -> String? {
+        func records(chunk: Int) -> Result<[CSVRecord], ImportError> {
+            let reader = CSVRecordReader(bytes: input, chunkSize: chunk)
+            var out: [CSVRecord] = []
+            do {
+                while let r = try reader.next() { out.append(r) }
+            } catch {
+                return .failure(error)
+            }
+            return .success(out)
+        }
+        let big = records(chunk: 64 << 10)
+        let small = records(chunk: 3)
+        guard case .success(let a) = big else {
+            if case .success = small { return "a chunk size changed whether the file reads" }
+            return nil
+        }
+        guard case .success(let b) = small else { return "a chunk size changed whether the file reads" }
+        if a != b { return "records differ with the chunk size" }
+        for (i, r) in a.enumerated() {
+            if r.row != i + 1 { return "row numbers skip: \(r.row) at index \(i)" }
+            if r.fields.count > CSVRecordReader.maxFields { return "more fields than the cap" }
+            if r.fields.contains(where: { $0.count > CSVRecordReader.maxFieldBytes }) { return "a field over the cap" }
+            if r.fields.reduce(0, { $0 + $1.count }) > CSVRecordReader.maxRecordBytes { return "a record over the cap" }
+        }
+        return nil
+    }
+}
