@@ -30,13 +30,16 @@ extension OutboxStore {
             """)
         var results: [SubmitResult] = []
         results.reserveCapacity(batch.count)
-        var keysInBatch: [String: (id: Int64, to: String, payload: String)] = [:]
+        // Keys and payloads compare as bytes, as SQLite's unique index does: Swift's `String`
+        // equality is canonical equivalence, which would call an NFD resubmission of an NFC
+        // body (or key) the same content.
+        var keysInBatch: [[UInt8]: (id: Int64, to: String, payload: String)] = [:]
         for s in batch {
             let payload = s.message.canonicalText
             if let key = s.idempotencyKey {
-                let scoped = s.channel + "\u{0}" + key
+                let scoped = Array((s.channel + "\u{0}" + key).utf8)
                 if let seen = keysInBatch[scoped] {
-                    results.append(seen.to == s.recipient.e164 && seen.payload == payload ? .duplicate(id: seen.id, state: .queued) : .conflict(id: seen.id))
+                    results.append(seen.to == s.recipient.e164 && seen.payload.utf8.elementsEqual(payload.utf8) ? .duplicate(id: seen.id, state: .queued) : .conflict(id: seen.id))
                     continue
                 }
             }
@@ -52,12 +55,12 @@ extension OutboxStore {
                     throw StoreError.unavailable("message with idempotency_key '\(key)' neither stored nor found")
                 }
                 let id: Int64 = row["id"]
-                let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?) == payload
+                let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?)?.utf8.elementsEqual(payload.utf8) == true
                 results.append(same ? .duplicate(id: id, state: MessageState(rawValue: row["state"]) ?? .queued) : .conflict(id: id))
                 continue
             }
             let id = db.lastInsertedRowID
-            if let key = s.idempotencyKey { keysInBatch[s.channel + "\u{0}" + key] = (id, s.recipient.e164, payload) }
+            if let key = s.idempotencyKey { keysInBatch[Array((s.channel + "\u{0}" + key).utf8)] = (id, s.recipient.e164, payload) }
             results.append(.created(id: id))
         }
         return results

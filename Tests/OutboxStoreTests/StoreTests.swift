@@ -48,6 +48,21 @@ struct StoreTests {
         if case .created = again[2] {} else { Issue.record("a key is scoped to its channel") }
     }
 
+    @Test("idempotency compares bytes: an NFD body or key is not the NFC one (red-team 21)")
+    func idempotencyBytes() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        let first = try await store.submit([text(nfc, key: "k1")], nowMillis: 1)
+        guard case .created(let id) = first[0] else { Issue.record("not created"); return }
+        let again = try await store.submit([text(nfd, key: "k1"), text("x", key: nfc), text("y", key: nfd)], nowMillis: 2)
+        #expect(again[0] == .conflict(id: id))
+        guard case .created(let a) = again[1], case .created(let b) = again[2] else {
+            Issue.record("keys that differ in bytes are different keys, in one batch too: \(again)")
+            return
+        }
+        #expect(a != b)
+    }
+
     @Test("claim takes due messages by priority, then oldest due, and marks them sending")
     func claimOrder() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
