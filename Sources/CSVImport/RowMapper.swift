@@ -1,3 +1,4 @@
+import Foundation
 import OutboxAPI
 import OutboxCore
 
@@ -44,6 +45,9 @@ struct RowMapper {
                 return .rejected("column '\(columns.names[i])' is not valid UTF-8 text; save the file as CSV UTF-8")
             }
             values.append(value)
+        }
+        if let column = Self.joinedRowColumn(values) {
+            return .rejected("column '\(columns.names[column])' holds a line break followed by what looks like another row (a phone number and a comma): a stray quote probably joined two rows, which would send one customer's row inside another's message; check the quotes")
         }
         let row = Row(values: values)
         var components: [TemplateComponent] = []
@@ -127,6 +131,15 @@ struct RowMapper {
 
     func reason(_ error: APIErrorBody.Detail, components: [TemplateComponent]) -> String {
         Self.reason(error, columns: columns, components: components)
+    }
+
+    /// The first column whose text has a line break followed by a phone number and a comma,
+    /// the mark of two rows joined by a stray quote (red-team 20): RFC 4180 reads that as one
+    /// valid row, but it is almost never meant.
+    static func joinedRowColumn(_ values: [String]) -> Int? {
+        values.firstIndex { v in
+            (v.contains("\n") || v.contains("\r")) && v.range(of: #"[\r\n][ \t]*"?\+?[0-9][0-9 ()./-]{6,}"?[ \t]*,"#, options: .regularExpression) != nil
+        }
     }
 
     /// "column: message" for an error about a submission built from a row.

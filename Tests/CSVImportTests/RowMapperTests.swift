@@ -55,6 +55,18 @@ struct RowMapperTests {
         #expect(j["not_before"] == .string("2027-06-01T10:00:00Z"))
     }
 
+    @Test("a text with a line break and then what looks like another row is refused: a stray quote joined two rows (red-team 20)")
+    func joinedRows() throws {
+        var m = try mapper(["to", "text"])
+        for body in ["Hello\n+491512222222,Hi", "Hello\r\n \"+49 151 2222 222\", Hi", "Hi\n4915112345678,x"] {
+            let r = reason(m.map(record(["+491511111111", body]), nowMillis: Self.now))
+            #expect(r?.contains("stray quote") == true, "\(body)")
+        }
+        for body in ["Line one\nLine two, with a comma", "Call 030 1234 5678, please", "Order\n12, ready"] {
+            _ = try json(m.map(record(["+491511111111", body]), nowMillis: Self.now))
+        }
+    }
+
     @Test("a template row builds header, body and URL button parameters")
     func templateRow() throws {
         var m = try mapper(["to", "header.1", "body.1", "body.2", "button.2"], template: "order_update", language: "en_US")
