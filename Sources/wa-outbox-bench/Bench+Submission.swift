@@ -3,10 +3,15 @@ import GRDB
 import NIOCore
 import NIOHTTP1
 import OutboxAPI
+import OutboxCore
 
 extension Bench {
+    /// A `not_before` that keeps benchmark submissions queued: 300 days ahead, inside the
+    /// 366-day horizon the daemon accepts.
+    static let parked = RFC3339.format(millis: (Int64(Date().timeIntervalSince1970) + 300 * 86_400) * 1000)
+
     /// NDJSON lines for `count` text messages to distinct recipients.
-    func lines(count: Int, channel: String, offset: Int, notBefore: String? = "2099-01-01T00:00:00Z") -> [String] {
+    func lines(count: Int, channel: String, offset: Int, notBefore: String? = Bench.parked) -> [String] {
         (0..<count).map { i in
             let n = offset + i
             let nb = notBefore.map { #","not_before":"\#($0)""# } ?? ""
