@@ -32,6 +32,9 @@ public struct RecipientRules: Sendable, Equatable {
     /// Whether a free-form message may go to this recipient at `nowMillis`.
     public func windowOpen(_ r: RecipientState?, nowMillis: Int64) -> Bool {
         guard let last = r?.lastInboundMillis else { return false }
+        // A customer cannot have written in the future: a time far ahead was stored by a
+        // version that trusted a forged webhook timestamp (red-team 2); it opens nothing.
+        guard last <= TimeMath.add(nowMillis, TimeBounds.webhookFutureSkewMillis) else { return false }
         if let closed = r?.windowClosedMillis, closed >= last { return false }
         return nowMillis < TimeMath.subtract(TimeMath.add(last, Self.windowMillis), windowMarginMillis)
     }

@@ -106,10 +106,14 @@ extension OutboxStore {
         }
     }
 
+    /// Keeps the latest inbound time; a stored one more than 30 days after the new one cannot
+    /// be real (an earlier version stored forged far-future timestamps) and is replaced.
     static func apply(_ i: InboundReport, db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO recipients (channel, recipient, last_inbound_at) VALUES (?, ?, ?)
-            ON CONFLICT(channel, recipient) DO UPDATE SET last_inbound_at = max(coalesce(last_inbound_at, 0), excluded.last_inbound_at)
+            ON CONFLICT(channel, recipient) DO UPDATE SET last_inbound_at = CASE
+                WHEN last_inbound_at > excluded.last_inbound_at + 2592000000 THEN excluded.last_inbound_at
+                ELSE max(coalesce(last_inbound_at, 0), excluded.last_inbound_at) END
             """).execute(arguments: [i.channel, i.recipient, i.timestampMillis])
     }
 }

@@ -69,7 +69,9 @@ struct TimeMathTests {
     @Test("the 24-hour window holds at Int64.max and Int64.min")
     func window() {
         let rules = RecipientRules()
-        #expect(rules.windowOpen(RecipientState(lastInboundMillis: .max), nowMillis: now))
+        #expect(!rules.windowOpen(RecipientState(lastInboundMillis: .max), nowMillis: now), "a time in the future opens nothing")
+        #expect(!rules.windowOpen(RecipientState(lastInboundMillis: now + 2 * 86_400_000), nowMillis: now))
+        #expect(rules.windowOpen(RecipientState(lastInboundMillis: now + 3_600_000), nowMillis: now), "clock skew is allowed")
         #expect(!rules.windowOpen(RecipientState(lastInboundMillis: .min), nowMillis: now))
         #expect(!rules.windowOpen(RecipientState(lastInboundMillis: now - 86_400_000), nowMillis: now))
         _ = rules.verdict(type: "text", recipient: RecipientState(lastInboundMillis: .max, nextSendMillis: .max), nowMillis: .max)

@@ -63,6 +63,18 @@ struct StoreTests {
         #expect(a != b)
     }
 
+    @Test("a far-future inbound time stored by an earlier version is replaced when the customer writes again")
+    func poisonedInbound() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        let now: Int64 = 1_795_219_200_000
+        try await store.applyInbox([ProcessedInbox(id: 1, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: 9_223_372_036_854_775_000)])], nowMillis: now)
+        try await store.applyInbox([ProcessedInbox(id: 2, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: now)])], nowMillis: now)
+        #expect(try await store.lastInbound(channel: "main", recipient: "+4915112345678") == now)
+        // An older message arriving late does not move a real time back.
+        try await store.applyInbox([ProcessedInbox(id: 3, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: now - 86_400_000)])], nowMillis: now)
+        #expect(try await store.lastInbound(channel: "main", recipient: "+4915112345678") == now)
+    }
+
     @Test("claim takes due messages by priority, then oldest due, and marks them sending")
     func claimOrder() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))
