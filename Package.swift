@@ -34,6 +34,7 @@ let package = Package(
                 .embedInCode("0004_reach.sql"),
                 .embedInCode("0005_retention.sql"),
                 .embedInCode("0006_lean_indexes.sql"),
+                .embedInCode("0007_bsuid_audit.sql"),
             ]
         ),
         // The only door to SQLite.

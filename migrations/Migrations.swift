@@ -8,5 +8,6 @@ public enum Migrations {
         ("0004_reach", String(decoding: PackageResources._004_reach_sql, as: UTF8.self)),
         ("0005_retention", String(decoding: PackageResources._005_retention_sql, as: UTF8.self)),
         ("0006_lean_indexes", String(decoding: PackageResources._006_lean_indexes_sql, as: UTF8.self)),
+        ("0007_bsuid_audit", String(decoding: PackageResources._007_bsuid_audit_sql, as: UTF8.self)),
     ]
 }

@@ -29,12 +29,17 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
     public var tierUsed: Int?
     /// The portfolio's messaging limit (Meta's tier); nil: unlimited.
     public var tierLimit: Int?
+    /// The spam-rate-limit hold in force (131048): normal and bulk wait, high too from level 2.
+    public var spamHold: SpamHoldStatus?
+    /// Messages priced today (UTC) by Meta's pricing category, from the statuses' `pricing`.
+    public var pricedToday: [String: PricedCount]?
 
     enum CodingKeys: String, CodingKey {
         case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
         case sent1h = "sent_1h", failed1h = "failed_1h", rateMps = "rate_mps", limitMps = "limit_mps", inFlight = "in_flight"
         case paused, pauseReason = "pause_reason", pausedUntil = "paused_until", oldestQueuedAgeSeconds = "oldest_queued_age_s"
         case enforceWindow = "enforce_window", openWindows = "open_windows", portfolio, tierUsed = "tier_used", tierLimit = "tier_limit"
+        case spamHold = "spam_hold", pricedToday = "priced_today"
     }
 
     public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
@@ -82,6 +87,38 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         try c.encode(portfolio, forKey: .portfolio)
         try c.encode(tierUsed, forKey: .tierUsed)
         try c.encode(tierLimit, forKey: .tierLimit)
+        try c.encode(spamHold, forKey: .spamHold)
+        try c.encodeIfPresent(pricedToday, forKey: .pricedToday)
+    }
+}
+
+/// A channel's spam-rate-limit hold in `stats`.
+public struct SpamHoldStatus: Codable, Sendable, Equatable {
+    /// 1 for the first limit, higher as it repeats within 24 h.
+    public var level: Int
+    public var since: String
+    public var until: String
+    /// The priorities that wait: `normal` and `bulk`, and `high` from level 2.
+    public var held: [String]
+    public var reason: String
+
+    public init(level: Int, since: String, until: String, held: [String], reason: String) {
+        self.level = level
+        self.since = since
+        self.until = until
+        self.held = held
+        self.reason = reason
+    }
+}
+
+/// Messages of one pricing category: all, and how many Meta bills.
+public struct PricedCount: Codable, Sendable, Equatable {
+    public var messages: Int
+    public var billable: Int
+
+    public init(messages: Int, billable: Int) {
+        self.messages = messages
+        self.billable = billable
     }
 }
 

@@ -49,10 +49,18 @@ public struct AttemptDocument: Codable, Sendable, Equatable {
     public var errorTitle: String?
     public var errorDetails: String?
     public var latencyMs: Int64?
+    /// Meta's `fbtrace_id` of the error: what Meta's and 360dialog's support ask for.
+    public var fbtraceID: String?
+    /// The 2xx's `message_status`: `accepted`, or `held_for_quality_assessment` (Meta holds
+    /// the message for a quality check; it may still be dropped, with 132015).
+    public var messageStatus: String?
+    /// The 2xx's `contacts[0].wa_id`: the customer's WhatsApp id, which can differ from the
+    /// number sent to (Brazil, Mexico).
+    public var waID: String?
 
     enum CodingKeys: String, CodingKey {
         case at, outcome, httpStatus = "http_status", errorCode = "error_code", errorTitle = "error_title"
-        case errorDetails = "error_details", latencyMs = "latency_ms"
+        case errorDetails = "error_details", latencyMs = "latency_ms", fbtraceID = "fbtrace_id", messageStatus = "message_status", waID = "wa_id"
     }
 
     public init(at: String, outcome: AttemptOutcome, httpStatus: Int?, errorCode: Int?, errorTitle: String?, errorDetails: String?, latencyMs: Int64?) {
@@ -74,6 +82,43 @@ public struct AttemptDocument: Codable, Sendable, Equatable {
         try c.encode(errorTitle, forKey: .errorTitle)
         try c.encode(errorDetails, forKey: .errorDetails)
         try c.encode(latencyMs, forKey: .latencyMs)
+        try c.encode(fbtraceID, forKey: .fbtraceID)
+        try c.encode(messageStatus, forKey: .messageStatus)
+        try c.encode(waID, forKey: .waID)
+    }
+}
+
+/// A status's `pricing`, as the timeline shows it.
+public struct PricingDocument: Codable, Sendable, Equatable {
+    public var billable: Bool?
+    public var pricingModel: String?
+    public var type: String?
+    public var category: String?
+
+    enum CodingKeys: String, CodingKey {
+        case billable, type, category, pricingModel = "pricing_model"
+    }
+
+    public init(billable: Bool?, pricingModel: String?, type: String?, category: String?) {
+        self.billable = billable
+        self.pricingModel = pricingModel
+        self.type = type
+        self.category = category
+    }
+}
+
+/// A status's `conversation`, as the timeline shows it.
+public struct ConversationDocument: Codable, Sendable, Equatable {
+    public var id: String?
+    public var originType: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, originType = "origin_type"
+    }
+
+    public init(id: String?, originType: String?) {
+        self.id = id
+        self.originType = originType
     }
 }
 
@@ -82,6 +127,10 @@ public struct EventDocument: Codable, Sendable, Equatable {
     public var at: String
     public var status: String
     public var detail: String?
+    /// The status's `pricing` (what Meta charges), when it had one.
+    public var pricing: PricingDocument?
+    /// The status's `conversation`, when it had one.
+    public var conversation: ConversationDocument?
 
     public init(at: String, status: String, detail: String?) {
         self.at = at

@@ -3,7 +3,7 @@ import OutboxCore
 /// Reads one submission (a `POST /v1/messages` body or one NDJSON line) into a validated
 /// `Submission`, naming the field at fault. Shared by the daemon and the CSV importer.
 public enum SubmissionParser {
-    static let knownKeys: Set<String> = ["channel", "to", "message", "idempotency_key", "priority", "not_before", "expires_at", "import_id"]
+    static let knownKeys: Set<String> = ["channel", "to", "recipient", "message", "idempotency_key", "priority", "not_before", "expires_at", "import_id"]
 
     public static func parse(_ json: JSONValue, channels: Set<String>, nowMillis: Int64) throws(APIErrorBody) -> Submission {
         guard case .object(let o) = json else {
@@ -16,7 +16,18 @@ public enum SubmissionParser {
         guard channels.contains(channel) else {
             throw APIErrorBody(.unknownChannel, "no channel named '\(channel)' is configured (known: \(channels.sorted().joined(separator: ", ")))", field: "channel")
         }
-        let to = try string(o, "to", required: true)!
+        // A customer known only by username is addressed by BSUID (`recipient`), others by number (`to`).
+        let recipient: Recipient
+        switch (try string(o, "to", required: false), try string(o, "recipient", required: false)) {
+        case (let to?, nil):
+            do { recipient = try Recipient(parsing: to) } catch { throw APIErrorBody(.invalidField, error.message, field: "to") }
+        case (nil, let bsuid?):
+            do { recipient = try Recipient(bsuid: bsuid) } catch { throw APIErrorBody(.invalidField, error.message, field: "recipient") }
+        case (.some, .some):
+            throw APIErrorBody(.invalidField, "give either 'to' (a phone number) or 'recipient' (a BSUID), not both", field: "recipient")
+        case (nil, nil):
+            throw APIErrorBody(.invalidField, "is required (or 'recipient' for a customer known only by their BSUID)", field: "to")
+        }
         guard let message = o["message"] else { throw APIErrorBody(.invalidField, "is required", field: "message") }
         var priority = Priority.normal
         if let p = try string(o, "priority", required: false) {
@@ -32,7 +43,7 @@ public enum SubmissionParser {
         }
         do {
             return try Submission(
-                channel: channel, to: to, message: message,
+                channel: channel, recipient: recipient, message: message,
                 idempotencyKey: try string(o, "idempotency_key", required: false),
                 priority: priority, notBeforeMillis: notBefore, expiresAtMillis: expiresAt,
                 importID: try string(o, "import_id", required: false), nowMillis: nowMillis)

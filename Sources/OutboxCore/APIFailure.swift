@@ -6,12 +6,15 @@ public struct APIFailure: Sendable, Equatable, Codable {
     public var code: Int?
     public var title: String?
     public var details: String?
+    /// Meta's `fbtrace_id`: what Meta's and 360dialog's support ask for about a failure.
+    public var traceID: String?
 
-    public init(httpStatus: Int?, code: Int?, title: String?, details: String?) {
+    public init(httpStatus: Int?, code: Int?, title: String?, details: String?, traceID: String? = nil) {
         self.httpStatus = httpStatus
         self.code = code
         self.title = title
         self.details = details
+        self.traceID = traceID
     }
 
     /// One line for `last_error`: "131026 Message undeliverable: details (HTTP 400)".
@@ -28,17 +31,19 @@ public struct APIFailure: Sendable, Equatable, Codable {
 
 /// What one request came to, after the transport classified the answer.
 public enum SendResult: Sendable, Equatable {
-    /// 2xx: the API took the message; `wamid` identifies it in later webhooks.
-    case accepted(wamid: String, messageStatus: String?)
-    /// An error answer, classified; `retryAfterMillis` from a Retry-After header.
-    case failed(APIFailure, ErrorClass, retryAfterMillis: Int64?)
+    /// 2xx: the API took the message; `wamid` identifies it in later webhooks. `messageStatus`
+    /// is the answer's `message_status` (e.g. `held_for_quality_assessment`); `waID` the
+    /// answer's `contacts[0].wa_id`, which can differ from the number sent to (BR, MX).
+    case accepted(wamid: String, messageStatus: String?, waID: String? = nil)
+    /// An error answer with its meaning (class and facts); `retryAfterMillis` from a Retry-After header.
+    case failed(APIFailure, ErrorMeaning, retryAfterMillis: Int64?)
     /// The request may have reached the API but no answer came (timeout, reset).
     case unknown(detail: String)
 
     public var outcome: AttemptOutcome {
         switch self {
         case .accepted: .accepted
-        case .failed(_, let cls, _): cls.outcome
+        case .failed(_, let meaning, _): meaning.outcome
         case .unknown: .unknownOutcome
         }
     }

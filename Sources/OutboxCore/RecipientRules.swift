@@ -6,11 +6,14 @@ public struct RecipientState: Sendable, Equatable {
     public var windowClosedMillis: Int64?
     /// No request to this recipient before this time (pair pacing, pair backoff, a retry holding later messages).
     public var nextSendMillis: Int64?
+    /// A 131026/1026 said the number cannot receive WhatsApp messages at this time.
+    public var unreachableMillis: Int64?
 
-    public init(lastInboundMillis: Int64? = nil, windowClosedMillis: Int64? = nil, nextSendMillis: Int64? = nil) {
+    public init(lastInboundMillis: Int64? = nil, windowClosedMillis: Int64? = nil, nextSendMillis: Int64? = nil, unreachableMillis: Int64? = nil) {
         self.lastInboundMillis = lastInboundMillis
         self.windowClosedMillis = windowClosedMillis
         self.nextSendMillis = nextSendMillis
+        self.unreachableMillis = unreachableMillis
     }
 }
 
@@ -24,6 +27,11 @@ public struct RecipientRules: Sendable, Equatable {
     public var enforceWindow = true
     /// The window is treated as closed this long before its 24-hour mark (clock skew, queueing).
     public var windowMarginMillis: Int64 = 600_000
+    /// After the API said a number cannot receive (131026: not on WhatsApp, terms not accepted,
+    /// client too old), later messages to it fail without a request for this long, unless the
+    /// customer writes meanwhile (then they are reachable). After it, one is tried again: the
+    /// customer may have installed or updated WhatsApp.
+    public var unreachableHoldMillis: Int64 = 86_400_000
 
     public static let windowMillis: Int64 = 86_400_000
 
@@ -42,6 +50,9 @@ public struct RecipientRules: Sendable, Equatable {
     /// What to do with a due message of `type` to this recipient now.
     public func verdict(type: String, recipient r: RecipientState?, nowMillis: Int64) -> RecipientVerdict {
         if let next = r?.nextSendMillis, next > nowMillis { return .wait(untilMillis: next) }
+        if let since = r?.unreachableMillis, nowMillis < SaturatingTime.sum(since, unreachableHoldMillis), (r?.lastInboundMillis ?? .min) <= since {
+            return .unreachable(sinceMillis: since)
+        }
         if enforceWindow, type != "template", !windowOpen(r, nowMillis: nowMillis) {
             return .windowClosed
         }
@@ -50,6 +61,12 @@ public struct RecipientRules: Sendable, Equatable {
 
     /// Why a free-form message cannot be sent, for `last_error` and the 422.
     public static let windowClosedReason = "window_closed: the recipient has not written in the last 24 hours; only a template message can reach them now"
+
+    /// Why a message to a number marked unreachable fails without a request.
+    public func unreachableReason(sinceMillis: Int64) -> String {
+        "recipient_unreachable: at \(RFC3339.format(millis: sinceMillis)) the API said this number cannot receive WhatsApp messages (131026); "
+            + "not tried again before \(RFC3339.format(millis: SaturatingTime.sum(sinceMillis, unreachableHoldMillis))) unless the customer writes"
+    }
 }
 
 /// The scheduler's answer for one recipient.
@@ -59,4 +76,7 @@ public enum RecipientVerdict: Sendable, Equatable {
     case wait(untilMillis: Int64)
     /// Free-form message outside the 24-hour window: fails without a request.
     case windowClosed
+    /// The API said the number cannot receive (131026) less than `unreachableHoldMillis` ago:
+    /// fails without a request.
+    case unreachable(sinceMillis: Int64)
 }

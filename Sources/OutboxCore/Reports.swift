@@ -8,17 +8,27 @@ public struct StatusReport: Sendable, Equatable {
     public var timestampMillis: Int64?
     /// Our `biz_opaque_callback_data`, echoed by the Cloud API.
     public var callbackData: String?
-    /// The error of a `failed` status, and its class by the same table as synchronous errors.
+    /// The error of a `failed` status, and its meaning by the same table as synchronous errors.
     public var error: APIFailure?
-    public var errorClass: ErrorClass?
+    public var meaning: ErrorMeaning?
+    /// `pricing` of the status (on `sent` and `delivered`, sometimes `read`).
+    public var pricing: Pricing?
+    /// `conversation` of the status (the older conversation-based pricing).
+    public var conversation: Conversation?
+    /// `recipient_user_id`: the customer's BSUID, when the API gives it.
+    public var recipientUserID: String?
 
-    public init(wamid: String, status: String, timestampMillis: Int64?, callbackData: String?, error: APIFailure?, errorClass: ErrorClass?) {
+    public init(wamid: String, status: String, timestampMillis: Int64?, callbackData: String?, error: APIFailure?, meaning: ErrorMeaning? = nil,
+                pricing: Pricing? = nil, conversation: Conversation? = nil, recipientUserID: String? = nil) {
         self.wamid = wamid
         self.status = status
         self.timestampMillis = timestampMillis
         self.callbackData = callbackData
         self.error = error
-        self.errorClass = errorClass
+        self.meaning = meaning
+        self.pricing = pricing
+        self.conversation = conversation
+        self.recipientUserID = recipientUserID
     }
 
     /// Delivery progress: a status only ever moves a message forward.
@@ -32,10 +42,43 @@ public struct StatusReport: Sendable, Equatable {
     }
 }
 
+/// A status's `pricing` object: what Meta charges for the message.
+public struct Pricing: Sendable, Equatable {
+    public var billable: Bool?
+    /// `PMP` (per message) or `CBP` (per conversation, before July 2025).
+    public var model: String?
+    /// `regular`, `free_customer_service`, `free_entry_point`, ...
+    public var type: String?
+    /// `marketing`, `marketing_lite`, `utility`, `authentication`, `service`, ...
+    public var category: String?
+
+    public init(billable: Bool?, model: String?, type: String?, category: String?) {
+        self.billable = billable
+        self.model = model
+        self.type = type
+        self.category = category
+    }
+}
+
+/// A status's `conversation` object.
+public struct Conversation: Sendable, Equatable {
+    public var id: String?
+    /// `origin.type`: `marketing`, `utility`, `service`, `referral_conversion`, ...
+    public var originType: String?
+    /// `expiration_timestamp`, ms since 1970.
+    public var expiresMillis: Int64?
+
+    public init(id: String?, originType: String?, expiresMillis: Int64?) {
+        self.id = id
+        self.originType = originType
+        self.expiresMillis = expiresMillis
+    }
+}
+
 /// A message a customer wrote: it opens (or extends) their 24-hour window on the channel.
 public struct InboundReport: Sendable, Equatable {
     public var channel: String
-    /// `+` and digits.
+    /// `+` and digits, or the customer's BSUID (username users have no number in the payload).
     public var recipient: String
     public var timestampMillis: Int64
 

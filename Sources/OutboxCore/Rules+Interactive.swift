@@ -1,11 +1,13 @@
 extension Rules {
-    /// Interactive messages: reply buttons, lists, call-to-action URLs and flows (§1.6).
+    /// Interactive messages: reply buttons, lists, call-to-action URLs, flows, carousels, call
+    /// buttons and contact-info requests (§1.6); the catalog kinds are passed through.
     func interactive(_ body: JSONValue) throws(ValidationError) {
         guard let type = try string(body["type"], "type", max: 30, required: true) else { return }
         let action = try object(body["action"], "action")
         let act = at("action")
         let bodyLimit = type == "list" ? 4096 : 1024
-        if type != "location_request_message" || body["body"] != nil {
+        // A single product message shows the product itself: its body is optional.
+        if !["location_request_message", "product"].contains(type) || body["body"] != nil {
             let b = try object(body["body"], "body")
             try at("body").string(b["text"], "text", max: bodyLimit, required: true)
         }
@@ -68,10 +70,42 @@ extension Rules {
             if (params["flow_id"] == nil) == (params["flow_name"] == nil) {
                 throw p.fail("flow_id", "give exactly one of flow_id or flow_name")
             }
-        case "product", "product_list", "catalog_message", "location_request_message", "address_message", "call_permission_request":
+        case "carousel":
+            try act.carouselCards(action)
+        case "voice_call":
+            // A WhatsApp call button; `parameters` (display_text, ttl_minutes) are optional.
+            if let params = action["parameters"] {
+                try act.at("parameters").string(try act.object(params, "parameters")["display_text"], "display_text", max: 20, required: false)
+            }
+        case "request_contact_info", "product", "product_list", "catalog_message", "location_request_message", "address_message",
+             "call_permission_request":
             break
         default:
-            throw fail("type", "unknown interactive type '\(type)'; use button, list, cta_url or flow")
+            throw fail("type", "unknown interactive type '\(type)'; use button, list, cta_url, flow, carousel, voice_call, request_contact_info or a catalog type")
+        }
+    }
+
+    /// An interactive carousel's `action.cards`: 2 to 10 (360dialog's media carousel; a
+    /// product carousel has up to 10), each with a unique `card_index`, and either a media
+    /// header with a `cta_url` or quick-reply action, or a product (`action.product_retailer_id`).
+    func carouselCards(_ action: JSONValue) throws(ValidationError) {
+        let cards = try array(action["cards"], "cards", min: 2, max: 10)
+        var seen = Set<Int64>()
+        for (i, card) in cards.enumerated() {
+            let r = at("cards.\(i)")
+            guard card.objectValue != nil else { throw r.fail("", "must be an object, not \(card.typeName)") }
+            guard case .int(let index)? = card["card_index"], (0...9).contains(index) else { throw r.fail("card_index", "is required: 0 to 9") }
+            guard seen.insert(index).inserted else { throw r.fail("card_index", "\(index) is used twice") }
+            if let header = card["header"] {
+                guard let ht = try r.at("header").string(header["type"], "type", max: 20, required: true) else { continue }
+                guard ht == "image" || ht == "video" else { throw r.at("header").fail("type", "a card's header is an image or a video") }
+                try r.at("header").at(ht).media(try r.at("header").object(header[ht], ht), caption: false, filename: false)
+            }
+            if let b = card["body"] { try r.at("body").string(b["text"], "text", max: 160, required: true) }
+            let cardAction = try r.object(card["action"], "action")
+            if cardAction["product_retailer_id"] == nil, card["header"] == nil {
+                throw r.fail("header", "is required for a media card (a product card names action.product_retailer_id)")
+            }
         }
     }
 

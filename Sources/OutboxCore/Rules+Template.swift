@@ -23,9 +23,10 @@ extension Rules {
     private func component(_ c: JSONValue, bodyLimit: Int) throws(ValidationError) {
         guard c.objectValue != nil else { throw fail("", "must be an object, not \(c.typeName)") }
         guard let type = try string(c["type"], "type", max: 20, required: true) else { return }
-        guard ["header", "body", "button", "footer", "carousel", "limited_time_offer"].contains(type) else {
-            throw fail("type", "unknown component type '\(type)'; use header, body or button")
+        guard ["header", "body", "button", "footer", "carousel", "limited_time_offer", "tap_target_configuration"].contains(type) else {
+            throw fail("type", "unknown component type '\(type)'; use header, body, button, carousel, limited_time_offer or tap_target_configuration")
         }
+        if type == "carousel" { try carousel(c) }
         if type == "button" {
             guard let sub = try string(c["sub_type"], "sub_type", max: 30, required: true) else { return }
             guard ["quick_reply", "url", "copy_code", "flow", "catalog", "mpm", "otp", "voice_call"].contains(sub) else {
@@ -43,6 +44,25 @@ extension Rules {
         let params = try array(parameters, "parameters", min: 0, max: 100)
         for (i, p) in params.enumerated() {
             try at("parameters.\(i)").parameter(p, textLimit: type == "header" ? 60 : (type == "body" ? bodyLimit : 2000))
+        }
+    }
+
+    /// A carousel component: its cards, each with a `card_index` and its own components
+    /// (header, body, buttons), validated like the template's. Meta counts 1 to 10 cards,
+    /// and the number sent must equal the approved template's (else 132012).
+    private func carousel(_ c: JSONValue) throws(ValidationError) {
+        let cards = try array(c["cards"], "cards", min: 1, max: 10)
+        var seen = Set<Int64>()
+        for (i, card) in cards.enumerated() {
+            let r = at("cards.\(i)")
+            guard card.objectValue != nil else { throw r.fail("", "must be an object, not \(card.typeName)") }
+            guard case .int(let index)? = card["card_index"], (0...9).contains(index) else { throw r.fail("card_index", "is required: 0 to 9") }
+            guard seen.insert(index).inserted else { throw r.fail("card_index", "\(index) is used twice") }
+            let components = try r.array(card["components"], "components", min: 1, max: 10)
+            for (j, component) in components.enumerated() {
+                if component["type"]?.stringValue == "carousel" { throw r.at("components.\(j)").fail("type", "a card cannot hold a carousel") }
+                try r.at("components.\(j)").component(component)
+            }
         }
     }
 
@@ -68,6 +88,24 @@ extension Rules {
             try at(type).media(try object(p[type], type), caption: false, filename: type == "document")
         case "location": try at("location").location(try object(p["location"], "location"))
         case "action": _ = try object(p["action"], "action")
+        case "limited_time_offer":
+            // The offer's end (limited-time-offer templates); without it the template's own applies.
+            let lto = try object(p["limited_time_offer"], "limited_time_offer")
+            if let ms = lto["expiration_time_ms"] {
+                guard case .int(let t) = ms, t >= 0 else { throw fail("limited_time_offer.expiration_time_ms", "must be a Unix time in milliseconds") }
+            }
+        case "product":
+            // A single-product header (product cards, catalog templates).
+            let product = try object(p["product"], "product")
+            try at("product").string(product["product_retailer_id"], "product_retailer_id", max: 512, required: true)
+            try at("product").string(product["catalog_id"], "catalog_id", max: 512, required: false)
+        case "tap_target_configuration":
+            let target = try object(p["tap_target_configuration"], "tap_target_configuration")
+            try at("tap_target_configuration").string(target["title"], "title", max: 1024, required: false)
+            if let url = try at("tap_target_configuration").string(target["url"], "url", max: 2000, required: true),
+               !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                throw fail("tap_target_configuration.url", "must be an http(s) URL")
+            }
         default:
             throw fail("type", "unknown parameter type '\(type)'")
         }

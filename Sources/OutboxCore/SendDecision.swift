@@ -25,16 +25,20 @@ public enum SendDecision: Sendable, Equatable {
         rng: inout some RandomNumberGenerator
     ) -> SendDecision {
         switch result {
-        case .accepted(let wamid, _):
+        case .accepted(let wamid, _, _):
             return .sent(wamid: wamid)
         case .unknown:
             return .awaitSettlement(untilMillis: TimeMath.add(nowMillis, policy.unknownOutcomeWaitMillis))
-        case .failed(let failure, let cls, let retryAfter):
+        case .failed(let failure, let meaning, let retryAfter):
+            let cls = meaning.errorClass
             switch cls {
             case .permanent:
                 return .fail(reason: failure.summary)
             case .channel:
-                return .pauseChannel(reason: failure.summary, untilMillis: timedPause(failure).map { TimeMath.add(nowMillis, $0) })
+                let reason = meaning.has(.configurationProblem)
+                    ? "configuration problem: \(failure.summary) answered without an API error code; check the channel's base_url, api and key"
+                    : failure.summary
+                return .pauseChannel(reason: reason, untilMillis: (meaning.channelBlock ?? nil).map { TimeMath.add(nowMillis, $0) })
             case .retry, .retrySlow, .pair:
                 if cls == .retry, history.counted >= policy.maxAttempts {
                     return .fail(reason: "gave up after \(history.counted) attempts; last error: \(failure.summary)")
@@ -56,16 +60,7 @@ public enum SendDecision: Sendable, Equatable {
         }
     }
 
-    /// Channel errors the API lifts by itself after a known time: maintenance (131057,
-    /// about a minute) and the phone-migration maintenance 2494100.
-    static func timedPause(_ failure: APIFailure) -> Int64? {
-        switch failure.code {
-        case 131057, 2494100: 60_000
-        default: nil
-        }
-    }
-
-    /// Throughput limits (130429, 429): 1 s doubling to a 60 s cap, jittered in its upper half so
+    /// Throughput and spam limits (130429, 429, 131048): 1 s doubling to a 60 s cap, jittered in its upper half so
     /// a throttled channel never hammers the API straight away.
     public static func slowBackoffMillis(failures: Int, using rng: inout some RandomNumberGenerator) -> Int64 {
         let ceiling = min(Int64(60_000), Int64(1_000) << Int64(min(max(failures - 1, 0), 6)))

@@ -16,7 +16,7 @@ public struct Submission: Sendable, Equatable {
     /// The bulk import this message came from, if any.
     public var importID: String?
 
-    /// Validates every field, naming the one at fault.
+    /// Validates every field, naming the one at fault; `to` is a phone number.
     public init(
         channel: String,
         to: String,
@@ -28,8 +28,26 @@ public struct Submission: Sendable, Equatable {
         importID: String? = nil,
         nowMillis: Int64
     ) throws(ValidationError) {
+        try self.init(channel: channel, recipient: try Recipient(parsing: to), message: message, idempotencyKey: idempotencyKey,
+                      priority: priority, notBeforeMillis: notBeforeMillis, expiresAtMillis: expiresAtMillis, importID: importID,
+                      nowMillis: nowMillis)
+    }
+
+    /// Validates every field, naming the one at fault, for a recipient already read (a
+    /// number, or a BSUID from a submission's `recipient`).
+    public init(
+        channel: String,
+        recipient: Recipient,
+        message: JSONValue,
+        idempotencyKey: String? = nil,
+        priority: Priority = .normal,
+        notBeforeMillis: Int64? = nil,
+        expiresAtMillis: Int64? = nil,
+        importID: String? = nil,
+        nowMillis: Int64
+    ) throws(ValidationError) {
         self.channel = channel
-        self.recipient = try Recipient(parsing: to)
+        self.recipient = recipient
         do {
             self.messageType = try MessageValidator.validate(message)
         } catch {

@@ -105,11 +105,15 @@ struct ChannelWorker: Sendable {
                 url: config.messagesURL, apiKey: config.apiKey.value, body: body,
                 timeoutMillis: sender.requestTimeoutMillis, api: config.api))
         } catch {
-            result = .failed(APIFailure(httpStatus: nil, code: nil, title: "stored body unreadable", details: "\(error)"), .permanent, retryAfterMillis: nil)
+            result = .failed(APIFailure(httpStatus: nil, code: nil, title: "cannot build the request", details: "\(error)"), .permanent, retryAfterMillis: nil)
         }
         let end = clock.now()
-        if case .failed(let failure, .retrySlow, _) = result, failure.code == 130429 || (failure.code == nil && failure.httpStatus == 429) {
+        if case .failed(_, let meaning, _) = result, meaning.has(.throughput) || meaning.has(.spamRestriction) {
             runtime.throttled(nowMillis: end / Nanos.perMillisecond)
+            if meaning.has(.spamRestriction) {
+                logger.warning("spam rate limit: the channel's normal and bulk traffic is held (15 min, 1 h, then 6 h as it repeats) and its rate lowered",
+                               metadata: ["channel": "\(config.name)", "message.id": "\(message.id)"])
+            }
         }
         var rng = SystemRandomNumberGenerator()
         let decision = SendDecision.after(

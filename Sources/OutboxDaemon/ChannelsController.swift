@@ -37,6 +37,8 @@ struct ChannelsController: Sendable {
         let reach = try await store.reachUse(portfolios: limits.keys.sorted(), nowMillis: now)
         let margin = runtimes.first?.config.rules.windowMarginMillis ?? RecipientRules().windowMarginMillis
         let windows = try await store.openWindows(nowMillis: now, marginMillis: margin)
+        let holds = try await store.spamHolds(nowMillis: now)
+        let priced = try await store.pricedToday(nowMillis: now)
         let statuses = runtimes.map { r in
             let c = counts[r.name] ?? ChannelCounts()
             let f = r.snapshot(nowMillis: now)
@@ -52,6 +54,11 @@ struct ChannelsController: Sendable {
             status.portfolio = limit.portfolio
             status.tierUsed = reach[limit.portfolio]?.used ?? 0
             status.tierLimit = limit.tier
+            status.spamHold = holds[r.name].map { h in
+                SpamHoldStatus(level: h.level, since: RFC3339.format(millis: h.sinceMillis), until: RFC3339.format(millis: h.untilMillis),
+                               held: Priority.allCases.filter { h.holds($0, nowMillis: now) }.map(\.rawValue), reason: h.reason)
+            }
+            status.pricedToday = priced[r.name].map { $0.mapValues { PricedCount(messages: $0.messages, billable: $0.billable) } }
             return status
         }
         let portfolios = limits.keys.sorted().map { name in
@@ -71,7 +78,7 @@ struct ChannelsController: Sendable {
             return JSONResponse.error(.unknownChannel, "no channel named '\(name)' is configured", field: "channel")
         }
         do {
-            try await store.resume(channel: name)
+            try await store.resume(channel: name, liftingSpamHoldAt: clock.nowMillis())
             runtime.setPause(nil)
             return JSONResponse.make(["channel": name, "paused": "false"])
         } catch {

@@ -80,7 +80,7 @@ public final class Daemon: Sendable {
         self.lock = lock
         let submitQueue = SubmitQueue.observed(store: store, clock: clock, metrics: metrics, logger: logger)
         let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
-        let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger)
+        let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger, metrics: metrics)
         let dispatcher = Dispatcher(channels: channels, store: store, transport: transport, config: config, clock: clock, logger: logger, metrics: metrics)
         let prober = HealthProber(channels: channels, store: store, api: transport as? any AccountAPI,
                                   timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)

@@ -21,9 +21,16 @@ enum Documents {
         message(
             t.message,
             attempts: t.attempts.map {
-                AttemptDocument(at: RFC3339.format(millis: $0.atMillis), outcome: $0.outcome, httpStatus: $0.httpStatus,
-                                errorCode: $0.errorCode, errorTitle: $0.errorTitle, errorDetails: $0.errorDetails, latencyMs: $0.latencyMillis)
+                var a = AttemptDocument(at: RFC3339.format(millis: $0.atMillis), outcome: $0.outcome, httpStatus: $0.httpStatus,
+                                        errorCode: $0.errorCode, errorTitle: $0.errorTitle, errorDetails: $0.errorDetails, latencyMs: $0.latencyMillis)
+                (a.fbtraceID, a.messageStatus, a.waID) = ($0.traceID, $0.messageStatus, $0.waID)
+                return a
             },
-            events: t.events.map { EventDocument(at: RFC3339.format(millis: $0.atMillis), status: $0.status, detail: $0.detail) })
+            events: t.events.map { e in
+                var d = EventDocument(at: RFC3339.format(millis: e.atMillis), status: e.status, detail: e.detail)
+                d.pricing = e.pricing.map { PricingDocument(billable: $0.billable, pricingModel: $0.model, type: $0.type, category: $0.category) }
+                d.conversation = e.conversation.map { ConversationDocument(id: $0.id, originType: $0.originType) }
+                return d
+            })
     }
 }

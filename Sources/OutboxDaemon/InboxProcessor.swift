@@ -14,10 +14,13 @@ final class InboxProcessor: Service, Sendable {
     let clock: any OutboxClock
     let logger: Logger
     let doorbell = Doorbell()
+    /// Counts priced messages by category; nil in tests that build the processor alone.
+    let metrics: OutboxMetrics?
 
     var runtimes: [ChannelRuntime] { registry.snapshot() }
 
-    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger) {
+    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil) {
+        self.metrics = metrics
         self.store = store
         self.registry = registry
         self.clock = clock
@@ -37,7 +40,9 @@ final class InboxProcessor: Service, Sendable {
                     }
                     // Statuses may have settled messages or closed windows: let those workers look again.
                     // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
-                    for channel in try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis()) {
+                    let effects = try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
+                    act(on: effects.failures)
+                    for channel in effects.moved {
                         registry.runtime(named: channel)?.doorbell.ring()
                     }
                 } catch {
@@ -49,6 +54,29 @@ final class InboxProcessor: Service, Sendable {
             stopping.set()
             self.doorbell.ring()
         }
+    }
+
+    /// Mirrors what failed statuses did to channels in their live state, as the worker does
+    /// for the same errors in answers: the pause (the worker, stats, health and metrics read
+    /// it there), the lowered rate; and logs it.
+    func act(on effects: FailureEffects) {
+        let now = clock.nowMillis()
+        for (channel, pause) in effects.pauses.sorted(by: { $0.key < $1.key }) {
+            guard let runtime = registry.runtime(named: channel) else { continue }
+            if runtime.pause(nowMillis: now) == nil {
+                logger.error("channel paused", metadata: ["channel": "\(channel)", "reason": "\(pause.reason)"])
+            }
+            runtime.setPause(pause)
+        }
+        for channel in effects.throttled.sorted() {
+            registry.runtime(named: channel)?.throttled(nowMillis: now)
+        }
+        for (channel, hold) in effects.spamHolds.sorted(by: { $0.key < $1.key }) {
+            logger.warning("channel held by the spam rate limit", metadata: [
+                "channel": "\(channel)", "level": "\(hold.level)", "until": "\(RFC3339.format(millis: hold.untilMillis))", "reason": "\(hold.reason)",
+            ])
+        }
+        for p in effects.priced { metrics?.priced(channel: p.channel, category: p.category, billable: p.billable) }
     }
 
     /// Reads one payload into reports; never throws: problems become the kept error.
@@ -63,7 +91,6 @@ final class InboxProcessor: Service, Sendable {
         let channel = item.channel ?? payload.phoneNumberIDs.lazy.compactMap { id in
             self.runtimes.first { $0.config.phoneNumberID == id }?.name
         }.first
-        let api = channel.flatMap { name in runtimes.first { $0.name == name }?.config.api } ?? .cloud
         var result = ProcessedInbox(id: item.id)
         var problems: [String] = []
         // A timestamp from outside is never trusted into arithmetic: one far ahead of our clock
@@ -78,17 +105,23 @@ final class InboxProcessor: Service, Sendable {
             return safe
         }
         result.statuses = payload.statuses.map { s in
-            StatusReport(wamid: s.wamid, status: s.status, timestampMillis: bounded(s.timestampMillis, "status of \(s.wamid)"), callbackData: s.callbackData, error: s.error,
-                         errorClass: s.error.flatMap { $0.code }.flatMap { ErrorTable.classify(code: $0, api: api) })
+            var s = s
+            s.timestampMillis = bounded(s.timestampMillis, "status of \(s.wamid)")
+            return s
         }
         if !payload.inbound.isEmpty {
             if let channel {
                 for m in payload.inbound {
-                    guard let recipient = try? Recipient(parsing: m.from) else {
-                        problems.append("inbound message from '\(m.from)', not a phone number")
-                        continue
+                    // A customer known only by username writes with their BSUID and no number;
+                    // one with both opens the window under each (either may address them).
+                    let number = m.from.flatMap { try? Recipient(parsing: $0) }
+                    let user = m.userID.flatMap { try? Recipient(bsuid: $0) }
+                    if number == nil, let from = m.from { problems.append("inbound message from '\(from.prefix(64))', not a phone number") }
+                    if user == nil, let id = m.userID { problems.append("inbound message from user id '\(id.prefix(64))', not a BSUID") }
+                    for r in [number, user].compactMap({ $0 }) {
+                        result.inbound.append(InboundReport(channel: channel, recipient: r.e164,
+                                                            timestampMillis: bounded(m.timestampMillis, "inbound message from \(r.e164)") ?? now))
                     }
-                    result.inbound.append(InboundReport(channel: channel, recipient: recipient.e164, timestampMillis: bounded(m.timestampMillis, "inbound message from \(recipient.e164)") ?? now))
                 }
             } else {
                 problems.append("inbound messages with no channel: the payload came without one and its phone_number_id (\(payload.phoneNumberIDs.sorted().joined(separator: ", "))) matches no channel's phone_number_id")

@@ -41,13 +41,22 @@ extension OutboxMetrics {
         timer(Series.webhookAnswer).recordNanoseconds(nanos)
     }
 
+    /// A message priced by a status (once per message): by category and whether it is billable.
+    func priced(channel: String, category: String, billable: Bool) {
+        // The category is the API's word: bounded to the known ones so a payload cannot grow the series.
+        let known: Set<String> = ["marketing", "marketing_lite", "utility", "authentication", "authentication_international", "service",
+                                  "referral_conversion"]
+        counter(Series.priced, ["channel": channel, "category": known.contains(category) ? category : "other",
+                                "billable": billable ? "true" : "false"]).increment()
+    }
+
     /// `none` for an accepted request, `unknown` for one without an answer, else the class
     /// the error table gave the error.
     static func errorClass(_ result: SendResult) -> String {
         switch result {
         case .accepted: "none"
         case .unknown: "unknown"
-        case .failed(_, let cls, _): cls.rawValue
+        case .failed(_, let meaning, _): meaning.errorClass.rawValue
         }
     }
 

@@ -46,7 +46,8 @@ extension OutboxMetrics {
                     counter(Series.failed, ["channel": key.channel, "error_class": key.afterAcceptance ? "status" : "local"]).increment(by: n)
                 }
             }
-            gauged = setGauges(queue, nowMillis: clock.nowMillis())
+            let holds = try await store.spamHolds(nowMillis: clock.nowMillis())
+            gauged = setGauges(queue, spamHolds: holds, nowMillis: clock.nowMillis())
         } catch {
             counter(Series.refreshFailures).increment()
         }
@@ -64,7 +65,7 @@ extension OutboxMetrics {
     /// Sets every channel's gauges; returns the channels that have them. A channel appears
     /// while it is configured or still has messages queued or sending (a removed channel's
     /// messages wait for it to come back).
-    private func setGauges(_ queue: QueueFigures, nowMillis: Int64) -> Set<String> {
+    private func setGauges(_ queue: QueueFigures, spamHolds: [String: SpamHold], nowMillis: Int64) -> Set<String> {
         let runtimes = channels()
         var names = Set(runtimes.map(\.name))
         names.formUnion(queue.queued.keys)
@@ -85,6 +86,7 @@ extension OutboxMetrics {
             gauge(Series.limit, ["channel": r.name]).record(f.limit)
             gauge(Series.configuredLimit, ["channel": r.name]).record(r.config.messagesPerSecond)
             gauge(Series.paused, ["channel": r.name]).record(r.pause(nowMillis: nowMillis) == nil ? 0 : 1)
+            gauge(Series.spamHold, ["channel": r.name]).record(spamHolds[r.name]?.level ?? 0)
         }
         gauge(Series.databaseBytes).record(store.sizeBytes())
         return names

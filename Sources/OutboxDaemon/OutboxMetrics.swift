@@ -73,6 +73,9 @@ public final class OutboxMetrics: Sendable {
         static let limit = "wa_outbox_rate_limit"
         static let configuredLimit = "wa_outbox_rate_limit_configured"
         static let paused = "wa_outbox_channel_paused"
+        /// The level of the channel's spam-limit hold in force (0: none).
+        static let spamHold = "wa_outbox_channel_spam_hold_level"
+        static let priced = "wa_outbox_messages_priced_total"
         static let webhooks = "wa_outbox_webhooks_received_total"
         static let webhookAnswer = "wa_outbox_webhook_answer_seconds"
         static let databaseBytes = "wa_outbox_database_bytes"

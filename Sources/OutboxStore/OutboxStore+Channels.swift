@@ -40,13 +40,16 @@ extension OutboxStore {
         try await write { db in try Self.setPause(db, channel: channel, reason: reason, untilMillis: untilMillis, nowMillis: nowMillis) }
     }
 
-    /// Lifts a channel's pause. Returns false when it was not paused.
+    /// Lifts a channel's pause, and with `liftingSpamHoldAt` its spam-limit hold too (whose
+    /// level still counts if the limit comes again). Returns false when nothing was lifted.
     @discardableResult
-    public func resume(channel: String) async throws(StoreError) -> Bool {
+    public func resume(channel: String, liftingSpamHoldAt nowMillis: Int64? = nil) async throws(StoreError) -> Bool {
         try await write { db in
             try db.execute(sql: "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL, paused_until = NULL WHERE channel = ? AND paused_reason IS NOT NULL",
                            arguments: [channel])
-            return db.changesCount > 0
+            let paused = db.changesCount > 0
+            guard let nowMillis else { return paused }
+            return try Self.liftSpamHold(db, channel: channel, nowMillis: nowMillis) || paused
         }
     }
 

@@ -53,6 +53,8 @@ extension OutboxStore {
                       reach: MessagingLimit? = nil) async throws(StoreError) -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
         return try await write { db in
+            // A spam limit (131048) holds normal and bulk traffic (high too once it repeats).
+            let spamHold = try Self.spamHold(db, channel: channel)
             // Counted lazily: a claim without business-initiated templates never reads it.
             var reachBudget: ReachBudget?
             // One statement per page gives each candidate with what the claim needs to judge it:
@@ -62,7 +64,7 @@ extension OutboxStore {
             // (per-recipient order is submission order). A held recipient's lookups are skipped.
             let select = try db.cachedStatement(sql: """
                 SELECT m.id, m.recipient, m.type, m.payload, m.attempts, m.rate_limited, m.created_at, m.due_at, m.expires_at,
-                       r.last_inbound_at, r.window_closed_at, r.next_send_at,
+                       r.last_inbound_at, r.window_closed_at, r.next_send_at, r.unreachable_at,
                        CASE WHEN r.next_send_at > ?3 THEN NULL ELSE
                          (SELECT e.id FROM messages e INDEXED BY messages_recipient
                           WHERE e.recipient = m.recipient AND e.channel = m.channel AND e.priority = m.priority
@@ -89,7 +91,7 @@ extension OutboxStore {
             var seen = Set<String>()
             // Bounds the rows one claim looks at, however many are held.
             var budget = max(2_000, limit * 20)
-            for priority in Priority.allCases where claimed.count < limit {
+            for priority in Priority.allCases where claimed.count < limit && spamHold?.holds(priority, nowMillis: nowMillis) != true {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
                 // Each page row carries its lookups, so pages start at what is needed and
                 // grow fourfold only while held or repeated recipients are being skipped.
@@ -105,7 +107,7 @@ extension OutboxStore {
                         // One per recipient per claim: a held message holds the later ones too.
                         guard seen.insert(recipient).inserted else { continue }
                         let state = RecipientState(lastInboundMillis: candidate["last_inbound_at"], windowClosedMillis: candidate["window_closed_at"],
-                                                   nextSendMillis: candidate["next_send_at"])
+                                                   nextSendMillis: candidate["next_send_at"], unreachableMillis: candidate["unreachable_at"])
                         // A held recipient's lookups were skipped: no first id.
                         guard let firstID: Int64 = candidate["first_id"], !(candidate["open"] as Bool) else { continue }
                         let row: Row
@@ -133,6 +135,10 @@ extension OutboxStore {
                             continue
                         case .windowClosed:
                             try Self.finish(db, id: id, state: .failed, reason: RecipientRules.windowClosedReason, nowMillis: nowMillis)
+                            seen.remove(recipient)
+                            continue
+                        case .unreachable(let since):
+                            try Self.finish(db, id: id, state: .failed, reason: rules.unreachableReason(sinceMillis: since), nowMillis: nowMillis)
                             seen.remove(recipient)
                             continue
                         case .send:
@@ -209,9 +215,10 @@ extension OutboxStore {
 
     static func recipientState(_ db: Database, channel: String, recipient: String) throws -> RecipientState? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT last_inbound_at, window_closed_at, next_send_at FROM recipients WHERE channel = ? AND recipient = ?
+            SELECT last_inbound_at, window_closed_at, next_send_at, unreachable_at FROM recipients WHERE channel = ? AND recipient = ?
             """), arguments: [channel, recipient]) else { return nil }
-        return RecipientState(lastInboundMillis: row["last_inbound_at"], windowClosedMillis: row["window_closed_at"], nextSendMillis: row["next_send_at"])
+        return RecipientState(lastInboundMillis: row["last_inbound_at"], windowClosedMillis: row["window_closed_at"], nextSendMillis: row["next_send_at"],
+                              unreachableMillis: row["unreachable_at"])
     }
 
     /// No request to this recipient before `untilMillis` (a later hold wins).
@@ -241,18 +248,35 @@ extension OutboxStore {
         guard !records.isEmpty else { return }
         try await write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
+                                      fbtrace_id, message_status, wa_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for r in records {
                 var failure: APIFailure?
-                if case .failed(let f, _, _) = r.result { failure = f }
-                if case .unknown(let detail) = r.result { failure = APIFailure(httpStatus: nil, code: nil, title: "outcome unknown", details: detail) }
+                var meaning: ErrorMeaning?
+                var accepted: (status: String?, waID: String?) = (nil, nil)
+                switch r.result {
+                case .failed(let f, let m, _): (failure, meaning) = (f, m)
+                case .unknown(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "outcome unknown", details: detail)
+                case .accepted(_, let status, let waID): accepted = (status, waID)
+                }
                 try insert.execute(arguments: [
                     r.message.id, r.message.channel, r.startedMillis, r.result.outcome.rawValue,
                     failure?.httpStatus, failure?.code, failure?.title, failure?.details, r.latencyMillis,
+                    failure?.traceID, accepted.status, accepted.waID,
                 ])
-                try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
+                if let waID = accepted.waID {
+                    try Self.recordAlias(db, channel: r.message.channel, recipient: r.message.recipient, alias: waID, nowMillis: nowMillis)
+                }
+                if let meaning {
+                    // The same facts as a failed status; a channel block pauses through the decision.
+                    _ = try Self.applyFacts(meaning, failure: failure, db: db, messageID: r.message.id, channel: r.message.channel,
+                                            recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
+                                            at: nowMillis, nowMillis: nowMillis, byStatus: false)
+                }
+                try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
+                               holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
                 if case .sent = r.decision, r.pairIntervalMillis > 0 {
                     try Self.hold(db, channel: r.message.channel, recipient: r.message.recipient,
                                   untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
@@ -261,8 +285,8 @@ extension OutboxStore {
         }
     }
 
-    static func apply(_ decision: SendDecision, to m: ClaimedMessage, outcome: AttemptOutcome, failure: APIFailure?, holdOnRetry: Bool,
-                      db: Database, nowMillis: Int64) throws {
+    static func apply(_ decision: SendDecision, to m: ClaimedMessage, outcome: AttemptOutcome, failure: APIFailure?, pairLimit: Bool = false,
+                      holdOnRetry: Bool, db: Database, nowMillis: Int64) throws {
         let h = m.history.adding(outcome)
         switch decision {
         case .sent(let wamid):
@@ -272,16 +296,12 @@ extension OutboxStore {
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [wamid, nowMillis, nowMillis, h.counted, h.rateLimited, m.id])
         case .fail(let reason):
-            if let failure {
-                let report = StatusReport(wamid: "", status: "failed", timestampMillis: nowMillis, callbackData: nil, error: failure, errorClass: nil)
-                try applyFailureFacts(report, db: db, channel: m.channel, recipient: m.recipient, payload: m.payload, at: nowMillis, nowMillis: nowMillis)
-            }
             try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'failed', last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [reason, nowMillis, h.counted, h.rateLimited, m.id])
         case .retry(let due):
-            if holdOnRetry || failure?.code == 131056 {
+            if holdOnRetry || pairLimit {
                 try hold(db, channel: m.channel, recipient: m.recipient, untilMillis: due)
             }
             try db.cachedStatement(sql: """
@@ -360,13 +380,16 @@ extension OutboxStore {
     }
 
     /// The earliest `due_at` among the channel's queued messages, or nil when none is queued.
+    /// Messages of a priority held by the channel's spam hold are due when it ends, at the soonest.
     public func nextDue(channel: String) async throws(StoreError) -> Int64? {
         try await read { db in
             var best: Int64?
+            let hold = try Self.spamHold(db, channel: channel)
             for p in Priority.allCases {
-                if let due = try Int64.fetchOne(db.cachedStatement(sql: """
+                if var due = try Int64.fetchOne(db.cachedStatement(sql: """
                     SELECT due_at FROM messages WHERE state = 'queued' AND channel = ? AND priority = ? ORDER BY due_at LIMIT 1
                     """), arguments: [channel, p.rank]) {
+                    if let hold, hold.holds(p, nowMillis: due) { due = hold.untilMillis }
                     best = min(best ?? due, due)
                 }
             }

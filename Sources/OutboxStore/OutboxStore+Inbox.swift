@@ -2,6 +2,16 @@ import Foundation
 import GRDB
 import OutboxCore
 
+/// What applying a batch of processed payloads changed.
+public struct InboxEffects: Sendable, Equatable {
+    /// Channels whose queue may have moved: their workers should look again.
+    public var moved: Set<String> = []
+    /// What failed statuses changed beyond their messages, and the messages priced.
+    public var failures = FailureEffects()
+
+    public init() {}
+}
+
 /// A webhook payload to keep, as it arrived.
 public struct InboxItem: Sendable {
     public var channel: String?
@@ -62,23 +72,26 @@ extension OutboxStore {
     /// Applies processed payloads and marks them processed, in one transaction.
     /// - Returns: the channels whose queue the batch may have moved (an open request settled,
     ///   a failure fact, a customer writing): their workers should look again. Plain delivery
-    ///   and read receipts of sent messages wake nobody.
+    ///   and read receipts of sent messages wake nobody. And what failed statuses changed
+    ///   beyond their messages (pauses, spam holds, rates) and the messages priced.
     @discardableResult
-    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> Set<String> {
+    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         let instanceID = self.instanceID
         return try await write { db in
-            var moved = Set<String>()
+            var effects = InboxEffects()
             for p in processed {
                 for s in p.statuses {
-                    if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID) { moved.insert(channel) }
+                    if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID, effects: &effects.failures) {
+                        effects.moved.insert(channel)
+                    }
                 }
                 for i in p.inbound {
                     try Self.apply(i, db: db)
-                    moved.insert(i.channel)
+                    effects.moved.insert(i.channel)
                 }
                 try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
             }
-            return moved
+            return effects
         }
     }
 
@@ -106,14 +119,21 @@ extension OutboxStore {
         }
     }
 
-    /// Keeps the latest inbound time; a stored one more than 30 days after the new one cannot
-    /// be real (an earlier version stored forged far-future timestamps) and is replaced.
+    /// A customer wrote: their window opens, and so does that of every number they are an
+    /// alias of (a wa_id the API answered for another number, their BSUID). Keeps the latest
+    /// inbound time; a stored one more than 30 days after the new one cannot be real (an
+    /// earlier version stored forged far-future timestamps) and is replaced.
     static func apply(_ i: InboundReport, db: Database) throws {
-        try db.cachedStatement(sql: """
+        let open = try db.cachedStatement(sql: """
             INSERT INTO recipients (channel, recipient, last_inbound_at) VALUES (?, ?, ?)
             ON CONFLICT(channel, recipient) DO UPDATE SET last_inbound_at = CASE
                 WHEN last_inbound_at > excluded.last_inbound_at + 2592000000 THEN excluded.last_inbound_at
                 ELSE max(coalesce(last_inbound_at, 0), excluded.last_inbound_at) END
-            """).execute(arguments: [i.channel, i.recipient, i.timestampMillis])
+            """)
+        try open.execute(arguments: [i.channel, i.recipient, i.timestampMillis])
+        for recipient in try String.fetchAll(db.cachedStatement(sql: "SELECT recipient FROM recipient_aliases WHERE channel = ? AND alias = ?"),
+                                             arguments: [i.channel, i.recipient]) {
+            try open.execute(arguments: [i.channel, recipient, i.timestampMillis])
+        }
     }
 }

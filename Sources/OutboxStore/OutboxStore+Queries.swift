@@ -52,6 +52,12 @@ public struct AttemptRow: Sendable, Equatable {
     public var errorTitle: String?
     public var errorDetails: String?
     public var latencyMillis: Int64?
+    /// Meta's `fbtrace_id` of the error, for support.
+    public var traceID: String?
+    /// The 2xx's `message_status`, e.g. `held_for_quality_assessment`.
+    public var messageStatus: String?
+    /// The 2xx's `contacts[0].wa_id`.
+    public var waID: String?
 }
 
 /// One event of a message's timeline: a status from the API, or a decision of the daemon.
@@ -59,6 +65,8 @@ public struct EventRow: Sendable, Equatable {
     public var atMillis: Int64
     public var status: String
     public var detail: String?
+    public var pricing: Pricing?
+    public var conversation: Conversation?
 }
 
 /// A message with its whole timeline.
@@ -108,13 +116,24 @@ extension OutboxStore {
         guard let row = try Row.fetchOne(db, sql: "SELECT \(columns), payload FROM messages WHERE \(clause) LIMIT 1", arguments: [value]) else { return nil }
         let message = MessageRecord(row: row, withPayload: true)
         let attempts = try Row.fetchAll(db, sql: """
-            SELECT at, outcome, http_status, error_code, error_title, error_details, latency_ms FROM attempts WHERE message_id = ? ORDER BY id
+            SELECT at, outcome, http_status, error_code, error_title, error_details, latency_ms, fbtrace_id, message_status, wa_id
+            FROM attempts WHERE message_id = ? ORDER BY id
             """, arguments: [message.id]).map { r in
             AttemptRow(atMillis: r["at"], outcome: AttemptOutcome(rawValue: r["outcome"]) ?? .unknownOutcome, httpStatus: r["http_status"],
-                       errorCode: r["error_code"], errorTitle: r["error_title"], errorDetails: r["error_details"], latencyMillis: r["latency_ms"])
+                       errorCode: r["error_code"], errorTitle: r["error_title"], errorDetails: r["error_details"], latencyMillis: r["latency_ms"],
+                       traceID: r["fbtrace_id"], messageStatus: r["message_status"], waID: r["wa_id"])
         }
-        let events = try Row.fetchAll(db, sql: "SELECT at, status, detail FROM events WHERE message_id = ? ORDER BY at, id", arguments: [message.id]).map { r in
-            EventRow(atMillis: r["at"], status: r["status"], detail: r["detail"])
+        let events = try Row.fetchAll(db, sql: """
+            SELECT at, status, detail, billable, pricing_model, pricing_type, pricing_category, conversation_id, conversation_origin
+            FROM events WHERE message_id = ? ORDER BY at, id
+            """, arguments: [message.id]).map { r in
+            let category: String? = r["pricing_category"], model: String? = r["pricing_model"], billable: Int? = r["billable"]
+            let conversation: String? = r["conversation_id"], origin: String? = r["conversation_origin"]
+            let priced = category != nil || model != nil || billable != nil
+            let talked = conversation != nil || origin != nil
+            return EventRow(atMillis: r["at"], status: r["status"], detail: r["detail"],
+                            pricing: priced ? Pricing(billable: billable.map { $0 != 0 }, model: model, type: r["pricing_type"], category: category) : nil,
+                            conversation: talked ? Conversation(id: conversation, originType: origin, expiresMillis: nil) : nil)
         }
         return MessageTimeline(message: message, attempts: attempts, events: events)
     }

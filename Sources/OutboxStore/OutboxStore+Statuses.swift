@@ -4,25 +4,50 @@ import OutboxCore
 extension OutboxStore {
     /// Applies one status to the message it is about, found by our callback data or by wamid.
     /// Statuses only move a message forward (sent < delivered < read); a duplicate changes
-    /// nothing; every new status is kept in the timeline. A status for a message whose outcome
-    /// was unknown settles it: the API took it, so it is not resent.
+    /// nothing; every new status is kept in the timeline, with its pricing and conversation.
+    /// A status for a message whose outcome was unknown settles it: the API took it, so it is
+    /// not resent. A failed status is acted on by its meaning, like the same error in an
+    /// answer (`applyFacts`): a channel block pauses the channel, a spam limit holds it, ...
+    /// A message is counted per pricing category once, at its first priced status.
     /// - Returns: the message's channel when the status took it out of `queued` or `sending`
-    ///   (a recipient's open request ended: that channel's worker may claim again).
-    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String) throws -> String? {
+    ///   (a recipient's open request ended: that channel's worker may claim again), or when
+    ///   its failure may have moved the queue.
+    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String, effects: inout FailureEffects) throws -> String? {
         var row: Row?
         if let cb = s.callbackData, let id = messageID(fromCallbackData: cb, instanceID: instanceID) {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload FROM messages WHERE id = ?"), arguments: [id])
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload, sent_at FROM messages WHERE id = ?"), arguments: [id])
         }
         if row == nil {
-            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload FROM messages WHERE wamid = ?"), arguments: [s.wamid])
+            row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload, sent_at FROM messages WHERE wamid = ?"), arguments: [s.wamid])
         }
         guard let row, let state = MessageState(rawValue: row["state"]) else { return nil }
         let id: Int64 = row["id"]
-        let freed: String? = state == .queued || state == .sending ? row["channel"] : nil
+        let channel: String = row["channel"]
+        let freed: String? = state == .queued || state == .sending ? channel : nil
         let at = s.timestampMillis ?? nowMillis
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [id, at, s.status, s.error?.summary])
+        let firstPricing = try s.pricing?.category != nil
+            && Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM events WHERE message_id = ? AND pricing_category IS NOT NULL LIMIT 1"), arguments: [id]) == nil
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO events (message_id, at, status, detail, billable, pricing_model, pricing_type, pricing_category,
+                                          conversation_id, conversation_origin, fbtrace_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                id, at, s.status, s.error?.summary, s.pricing?.billable, s.pricing?.model, s.pricing?.type, s.pricing?.category,
+                s.conversation?.id, s.conversation?.originType, s.error?.traceID,
+            ])
         guard db.changesCount > 0 else { return nil }  // a duplicate
+        if let user = s.recipientUserID {
+            // The customer's BSUID: a message they write by username opens this number's window too.
+            try recordAlias(db, channel: channel, recipient: row["recipient"], alias: user, nowMillis: nowMillis)
+        }
+        if firstPricing, let category = s.pricing?.category {
+            let billable = s.pricing?.billable ?? true
+            try db.cachedStatement(sql: """
+                INSERT INTO priced (channel, day, category, billable, messages) VALUES (?, ?, ?, ?, 1)
+                ON CONFLICT(channel, day, category, billable) DO UPDATE SET messages = messages + 1
+                """).execute(arguments: [channel, at / 86_400_000, category, billable])
+            effects.priced.append(PricedMessage(channel: channel, category: category, billable: billable))
+        }
 
         if let rank = StatusReport.rank(s.status) {
             let newState: MessageState = rank == 1 ? .sent : rank == 2 ? .delivered : .read
@@ -54,36 +79,12 @@ extension OutboxStore {
             try db.cachedStatement(sql: "UPDATE messages SET state = 'failed', last_error = ?, awaiting_settlement = 0, updated_at = ? WHERE id = ?")
                 .execute(arguments: ["failed status: " + (s.error?.summary ?? "no error given"), nowMillis, id])
         }
-        try applyFailureFacts(s, db: db, channel: row["channel"], recipient: row["recipient"], payload: row["payload"], at: at, nowMillis: nowMillis)
-        // A failure fact (closed window, paused template) can end queued messages: wake the channel too.
-        return row["channel"]
-    }
-
-    /// What a failed status teaches beyond its message: the window is closed (131047/470),
-    /// the number cannot receive (131026/1026), the template is paused or disabled
-    /// (132015/132016: its queued messages fail instead of being sent into the pause).
-    static func applyFailureFacts(_ s: StatusReport, db: Database, channel: String, recipient: String, payload: String?, at: Int64, nowMillis: Int64) throws {
-        switch s.error?.code {
-        case 131047, 470:
-            try db.execute(sql: """
-                INSERT INTO recipients (channel, recipient, window_closed_at) VALUES (?, ?, ?)
-                ON CONFLICT(channel, recipient) DO UPDATE SET window_closed_at = excluded.window_closed_at
-                """, arguments: [channel, recipient, at])
-        case 131026, 1026:
-            try db.execute(sql: """
-                INSERT INTO recipients (channel, recipient, unreachable_at) VALUES (?, ?, ?)
-                ON CONFLICT(channel, recipient) DO UPDATE SET unreachable_at = excluded.unreachable_at
-                """, arguments: [channel, recipient, at])
-        case 132015, 132016:
-            guard let payload, let name = try String.fetchOne(db, sql: "SELECT json_extract(?, '$.template.name')", arguments: [payload]) else { return }
-            let reason = "template '\(name)' is \(s.error?.code == 132016 ? "disabled" : "paused") (\(s.error?.summary ?? ""))"
-            let ids = try Int64.fetchAll(db, sql: """
-                SELECT id FROM messages WHERE state = 'queued' AND channel = ? AND type = 'template' AND json_extract(payload, '$.template.name') = ?
-                """, arguments: [channel, name])
-            for id in ids { try finish(db, id: id, state: .failed, reason: reason, nowMillis: nowMillis) }
-        default:
-            break
+        if let meaning = s.meaning {
+            effects.merge(try applyFacts(meaning, failure: s.error, db: db, messageID: id, channel: channel, recipient: row["recipient"],
+                                         payload: row["payload"], requestStartedMillis: row["sent_at"] ?? at, at: at, nowMillis: nowMillis, byStatus: true))
         }
+        // A failure fact (closed window, paused template, a pause) can move the queue: wake the channel too.
+        return channel
     }
 
     static func messageID(fromCallbackData text: String, instanceID: String) -> Int64? {

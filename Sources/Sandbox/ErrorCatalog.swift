@@ -14,7 +14,7 @@ enum ErrorCatalog {
     static func defaultHTTPStatus(code: Int) -> Int {
         switch code {
         case 401, 190: 401
-        case 10, 200...299, 368, 130497, 131031: 403
+        case 10, 200...299, 368, 403, 130497, 131031: 403
         case 429: 429
         case 500, 1, 131000, 1000, 1014: 500
         case 2, 131016, 133004, 1011: 503

@@ -24,7 +24,12 @@ enum MessageBodyValidator {
         if api == .cloud, object["messaging_product"] as? String != "whatsapp" {
             return .failure(.invalidParameter("The parameter messaging_product is required and must be \"whatsapp\"."))
         }
-        guard let to = object["to"] as? String, !to.isEmpty else {
+        // A user known only by username is addressed by BSUID in `recipient` instead of `to`.
+        let bsuid = object["recipient"] as? String
+        if let bsuid, object["to"] != nil || !isBSUID(bsuid) {
+            return .failure(.invalidValue("The parameter recipient must be a business-scoped user id, and not given with to."))
+        }
+        guard let to = (object["to"] as? String) ?? bsuid, !to.isEmpty else {
             return .failure(.missing("The parameter to is required."))
         }
         guard let type = object["type"] as? String, !type.isEmpty else {
@@ -36,11 +41,18 @@ enum MessageBodyValidator {
         if let rejection = checkTypedObject(object, type: type) {
             return .failure(rejection)
         }
-        guard let waID = PhoneNumber.waID(of: to) else {
+        guard let waID = bsuid ?? PhoneNumber.waID(of: to) else {
             return .failure(.invalidValue("The parameter to must be a phone number of 8 to 15 digits."))
         }
         let callbackData = api == .cloud ? object["biz_opaque_callback_data"] as? String : nil
         return .success(ValidMessage(to: to, waID: waID, type: type, callbackData: callbackData))
+    }
+
+    /// A BSUID: two capital letters, a period, then letters and digits (and at most one more period).
+    static func isBSUID(_ text: String) -> Bool {
+        let u = Array(text.utf8)
+        guard u.count >= 4, u.count <= 260, (65...90).contains(u[0]), (65...90).contains(u[1]), u[2] == UInt8(ascii: ".") else { return false }
+        return u[3...].allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == UInt8(ascii: ".") }
     }
 
     /// The rejection for a missing or malformed object named by `type`, or nil.

@@ -20,12 +20,15 @@ struct MessagesController: Sendable {
         switch verdict.outcome {
         case .accepted(let serial):
             // Only a valid body is ever accepted; the fallback keeps the answer well-formed.
-            let valid = (try? message.get()) ?? ValidMessage(to: "", waID: "", type: "")
+            var valid = (try? message.get()) ?? ValidMessage(to: "", waID: "", type: "")
+            let changed = state.answerFaults(for: valid.waID)
+            if let other = changed.waID { valid.waID = other }
             let id = state.messageID(serial: serial, api: api)
             if let plan = verdict.webhook {
                 state.schedule(plan, messageID: id, message: valid, api: api)
             }
-            return .json(status: 200, body: ResponseRenderer.success(api: api, input: valid.to, waID: valid.waID, messageID: id))
+            return .json(status: 200, body: ResponseRenderer.success(api: api, input: valid.to, waID: valid.waID, messageID: id,
+                                                                     messageStatus: changed.held ? "held_for_quality_assessment" : nil))
         case .apiError(let status, let code, let details, let retryAfter):
             let traceID = "ASbx" + String(verdict.requestNumber, radix: 36)
             let body = ResponseRenderer.apiError(api: api, code: code, details: details, traceID: traceID)

@@ -1,7 +1,8 @@
 /// A chosen answer for one recipient, e.g. "+4915112345678 is not on WhatsApp (131026)".
 ///
 /// Special codes: 0 closes the connection without answering, 401 answers 360dialog's
-/// "Invalid api_key", 500 answers 360dialog's plain "Internal server error". Any other code
+/// "Invalid api_key", 403 its "The endpoint is blocked" (no Meta code), 500 its plain
+/// "Internal server error". Any other code
 /// is answered as an API error in the shape of the endpoint (Cloud `error`, On-Premise
 /// `errors`). Several faults for the same recipient are used in order, each for its `times`.
 ///

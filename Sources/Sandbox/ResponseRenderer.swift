@@ -6,13 +6,18 @@ enum ResponseRenderer {
     static let onPremiseMeta = #"{"api_status":"stable","version":"2.51.2"}"#
 
     /// 200 body: Cloud `{"messaging_product","contacts","messages"}`, On-Premise with `meta`.
-    static func success(api: SandboxAPI, input: String, waID: String, messageID: String) -> String {
+    static func success(api: SandboxAPI, input: String, waID: String, messageID: String, messageStatus: String? = nil) -> String {
         var out = api == .cloud ? #"{"messaging_product":"whatsapp","contacts":[{"input":""# : #"{"contacts":[{"input":""#
         appendEscaped(input, to: &out)
-        out += #"","wa_id":""#
+        // A BSUID recipient is answered with its user_id (there is no number to give).
+        out += MessageBodyValidator.isBSUID(waID) ? #"","user_id":""# : #"","wa_id":""#
         appendEscaped(waID, to: &out)
         out += #""}],"messages":[{"id":""#
         out += messageID
+        if let messageStatus {
+            out += #"","message_status":""#
+            appendEscaped(messageStatus, to: &out)
+        }
         out += api == .cloud ? #""}]}"# : #""}],"meta":"# + onPremiseMeta + "}"
         return out
     }

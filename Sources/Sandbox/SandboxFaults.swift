@@ -23,6 +23,13 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
     public var webhookDuplicateRate: Double
     /// Send `read` before `delivered`, as integrators see when webhooks overtake each other.
     public var webhookReorder: Bool
+    /// The `contacts[0].wa_id` answered for chosen numbers (digits of `to` → digits), as
+    /// Meta answers another form of some Brazilian and Mexican numbers; their statuses carry
+    /// it as `recipient_id` too.
+    public var waIDs: [String: String]
+    /// Numbers (digits) whose sends are answered with `message_status:
+    /// held_for_quality_assessment`, as Meta answers templates it paces for a quality check.
+    public var heldForQuality: Set<String>
 
     public init(
         serverErrorRate: Double = 0,
@@ -32,8 +39,12 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         dropRate: Double = 0,
         recipients: [RecipientFault] = [],
         webhookDuplicateRate: Double = 0,
-        webhookReorder: Bool = false
+        webhookReorder: Bool = false,
+        waIDs: [String: String] = [:],
+        heldForQuality: Set<String> = []
     ) {
+        self.waIDs = waIDs
+        self.heldForQuality = heldForQuality
         self.serverErrorRate = serverErrorRate
         self.tooManyRequestsRate = tooManyRequestsRate
         self.slowRate = slowRate
@@ -54,6 +65,8 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         case recipients
         case webhookDuplicateRate = "webhook_duplicate_rate"
         case webhookReorder = "webhook_reorder"
+        case waIDs = "wa_ids"
+        case heldForQuality = "held_for_quality"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,5 +79,7 @@ public struct SandboxFaults: Sendable, Codable, Equatable {
         self.recipients = try c.decodeIfPresent([RecipientFault].self, forKey: .recipients) ?? []
         self.webhookDuplicateRate = try c.decodeIfPresent(Double.self, forKey: .webhookDuplicateRate) ?? 0
         self.webhookReorder = try c.decodeIfPresent(Bool.self, forKey: .webhookReorder) ?? false
+        self.waIDs = try c.decodeIfPresent([String: String].self, forKey: .waIDs) ?? [:]
+        self.heldForQuality = try c.decodeIfPresent(Set<String>.self, forKey: .heldForQuality) ?? []
     }
 }

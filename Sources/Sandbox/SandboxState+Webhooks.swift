@@ -29,7 +29,12 @@ extension SandboxState {
     ///   8 to 15 digits, an empty text or an unsupported type.
     @discardableResult
     public func simulateInbound(_ inbound: SimulatedInbound) throws(SandboxError) -> String {
-        guard PhoneNumber.waID(of: inbound.from) != nil else {
+        if inbound.from.isEmpty {
+            // A username user: known by their BSUID alone.
+            guard let user = inbound.userID, user.count >= 4, user.utf8.dropFirst(2).first == UInt8(ascii: ".") else {
+                throw .invalidInbound("a message without from needs user_id, a BSUID such as US.13491208655302741918")
+            }
+        } else if PhoneNumber.waID(of: inbound.from) == nil {
             throw .invalidInbound("from must be a phone number of 8 to 15 digits")
         }
         guard !inbound.text.isEmpty else { throw .invalidInbound("text must not be empty") }
@@ -41,7 +46,7 @@ extension SandboxState {
         let found = ledger.withLock { ledger in
             let found = ledger.inboundTarget(key: inbound.key)
             if case .success = found {
-                ledger.noteInbound(key: inbound.key, from: inbound.from, now: now)
+                ledger.noteInbound(key: inbound.key, from: inbound.from.isEmpty ? inbound.userID ?? "" : inbound.from, now: now)
             }
             return found
         }

@@ -87,6 +87,15 @@ public final class SandboxState: Sendable {
         ledger.withLock { $0.setRules(rules) }
     }
 
+    /// What faults change in the answer for these digits: another wa_id (`SandboxFaults.waIDs`),
+    /// and whether Meta "holds it for a quality check" (`heldForQuality`).
+    func answerFaults(for digits: String) -> (waID: String?, held: Bool) {
+        ledger.withLock { l in
+            l.faults.waIDs.isEmpty && l.faults.heldForQuality.isEmpty ? (nil, false)
+                : (l.faults.waIDs[digits], l.faults.heldForQuality.contains(digits))
+        }
+    }
+
     /// The faults in force.
     public func faults() -> SandboxFaults {
         ledger.withLock { $0.faults }

@@ -8,8 +8,12 @@ public struct SimulatedInbound: Sendable, Codable, Equatable {
 
     /// The API key whose number receives the message; its webhook gets it.
     public var key: String
-    /// The user's number, e.g. "+4915112345678"; sent as digits (`from`, `wa_id`).
+    /// The user's number, e.g. "+4915112345678"; sent as digits (`from`, `wa_id`). Empty for
+    /// a user known only by username: then `userID` is required and no number is sent.
     public var from: String
+    /// The user's business-scoped user id (BSUID, e.g. "US.13491208655302741918"), sent as
+    /// `from_user_id` and `contacts[].user_id`; nil sends none.
+    public var userID: String?
     /// The text: `text.body`; the button's payload and text for `button`; the reply's id
     /// and title for `interactive` (a `button_reply`).
     public var text: String
@@ -24,10 +28,11 @@ public struct SimulatedInbound: Sendable, Codable, Equatable {
 
     public init(
         key: String, from: String, text: String, type: String = "text",
-        name: String? = nil, contextID: String? = nil, api: SandboxAPI? = nil
+        name: String? = nil, contextID: String? = nil, api: SandboxAPI? = nil, userID: String? = nil
     ) {
         self.key = key
         self.from = from
+        self.userID = userID
         self.text = text
         self.type = type
         self.name = name
@@ -38,13 +43,14 @@ public struct SimulatedInbound: Sendable, Codable, Equatable {
     /// The JSON form uses snake_case keys, like the rest of the control API.
     enum CodingKeys: String, CodingKey {
         case key, from, text, type, name, api
-        case contextID = "context_id"
+        case contextID = "context_id", userID = "user_id"
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.key = try c.decode(String.self, forKey: .key)
-        self.from = try c.decode(String.self, forKey: .from)
+        self.from = try c.decodeIfPresent(String.self, forKey: .from) ?? ""
+        self.userID = try c.decodeIfPresent(String.self, forKey: .userID)
         self.text = try c.decode(String.self, forKey: .text)
         self.type = try c.decodeIfPresent(String.self, forKey: .type) ?? "text"
         self.name = try c.decodeIfPresent(String.self, forKey: .name)

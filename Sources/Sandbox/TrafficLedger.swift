@@ -266,6 +266,9 @@ struct TrafficLedger: Sendable {
             return .gatewayError(status: status, message: "Invalid api_key")
         case 500:
             return .gatewayError(status: status, message: "Internal server error")
+        case 403:
+            // 360dialog's gateway refusing the endpoint itself: no Meta code in the answer.
+            return .gatewayError(status: status, message: "The endpoint is blocked")
         default:
             let title = ErrorCatalog.title(code: fault.code, api: api)
             return .apiError(status: status, code: fault.code, details: "\(title) (sandbox fault for this recipient)",

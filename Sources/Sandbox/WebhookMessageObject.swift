@@ -9,11 +9,15 @@ struct WebhookMessageObject: Encodable, Sendable {
         }
 
         var profile: Profile
-        var waID: String
+        /// Absent for a user known only by username.
+        var waID: String?
+        /// The user's BSUID.
+        var userID: String?
 
         enum CodingKeys: String, CodingKey {
             case profile
             case waID = "wa_id"
+            case userID = "user_id"
         }
     }
 
@@ -51,7 +55,10 @@ struct WebhookMessageObject: Encodable, Sendable {
         var id: String
     }
 
-    var from: String
+    /// The user's number; absent for a user known only by username.
+    var from: String?
+    /// The user's BSUID (`from_user_id`).
+    var fromUserID: String?
     var id: String
     /// Unix seconds, as a string like Meta's.
     var timestamp: String
@@ -60,4 +67,9 @@ struct WebhookMessageObject: Encodable, Sendable {
     var button: Button?
     var interactive: Interactive?
     var context: Context?
+
+    enum CodingKeys: String, CodingKey {
+        case from, id, timestamp, type, text, button, interactive, context
+        case fromUserID = "from_user_id"
+    }
 }

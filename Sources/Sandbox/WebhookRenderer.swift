@@ -28,8 +28,11 @@ enum WebhookRenderer {
 
     /// The `statuses` entry: callback data on Cloud, pricing on `sent` only, errors on `failed`.
     static func status(_ report: WebhookEvent.StatusReport, api: SandboxAPI, timestamp: String) -> WebhookStatusObject {
+        // A BSUID recipient (a username user) is named by recipient_user_id alone.
+        let bsuid = report.recipientID.utf8.dropFirst(2).first == UInt8(ascii: ".")
         var object = WebhookStatusObject(
-            id: report.messageID, status: report.status.rawValue, timestamp: timestamp, recipientID: report.recipientID)
+            id: report.messageID, status: report.status.rawValue, timestamp: timestamp, recipientID: bsuid ? nil : report.recipientID)
+        if bsuid { object.recipientUserID = report.recipientID }
         if api == .cloud {
             object.bizOpaqueCallbackData = report.callbackData
         }
@@ -65,9 +68,9 @@ enum WebhookRenderer {
     static func message(
         _ inbound: SimulatedInbound, id: String, account: FakeAccount, timestamp: String
     ) -> (WebhookMessageObject.Contact, WebhookMessageObject) {
-        let from = PhoneNumber.digits(of: inbound.from)
-        let contact = WebhookMessageObject.Contact(profile: .init(name: inbound.name ?? "Sandbox User"), waID: from)
-        var message = WebhookMessageObject(from: from, id: id, timestamp: timestamp, type: inbound.type)
+        let from = inbound.from.isEmpty ? nil : PhoneNumber.digits(of: inbound.from)
+        let contact = WebhookMessageObject.Contact(profile: .init(name: inbound.name ?? "Sandbox User"), waID: from, userID: inbound.userID)
+        var message = WebhookMessageObject(from: from, fromUserID: inbound.userID, id: id, timestamp: timestamp, type: inbound.type)
         switch inbound.type {
         case "button":
             message.button = .init(payload: inbound.text, text: inbound.text)

@@ -38,7 +38,9 @@ struct WebhookStatusObject: Encodable, Sendable {
     var status: String
     /// Unix seconds, as a string like Meta's.
     var timestamp: String
-    var recipientID: String
+    var recipientID: String?
+    /// The recipient's BSUID, for a message sent to one.
+    var recipientUserID: String?
     var bizOpaqueCallbackData: String?
     var pricing: Pricing?
     var errors: [ErrorObject]?
@@ -46,6 +48,7 @@ struct WebhookStatusObject: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case id, status, timestamp, pricing, errors
         case recipientID = "recipient_id"
+        case recipientUserID = "recipient_user_id"
         case bizOpaqueCallbackData = "biz_opaque_callback_data"
     }
 }

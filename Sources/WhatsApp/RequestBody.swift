@@ -5,9 +5,12 @@ import OutboxCore
 public enum RequestBody {
     /// Cloud API: the envelope (`messaging_product`, `recipient_type`, `to`,
     /// `biz_opaque_callback_data`) around the stored `message` object. Built by splicing text,
-    /// so the hot path parses nothing.
+    /// so the hot path parses nothing. A BSUID recipient (a customer known only by username)
+    /// is addressed with `recipient` instead of `to` (Meta's business-scoped user ids).
     public static func cloud(payload: String, to recipient: String, callbackData: String?) -> String {
-        var out = "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
+        var out = Recipient.isBSUID(recipient)
+            ? "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"recipient\":"
+            : "{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\",\"to\":"
         out.reserveCapacity(payload.utf8.count + 128)
         JSONValue.writeString(recipient, to: &out)
         if let callbackData {
@@ -24,6 +27,7 @@ public enum RequestBody {
     /// `language.policy = deterministic`, `preview_url` sits at the top level, and Cloud-only
     /// fields (`context`, `biz_opaque_callback_data`) are dropped.
     public static func onPremise(payload: String, to recipient: String) throws -> String {
+        if Recipient.isBSUID(recipient) { throw OnPremiseBSUID() }
         guard case .object(var message) = try JSONParser.parse(payload.utf8) else {
             throw CocoaError(.coderInvalidValue)
         }
@@ -42,4 +46,9 @@ public enum RequestBody {
         }
         return JSONValue.object(message).canonicalText
     }
+}
+
+/// On-Premise (sunset by Meta in October 2025) has no business-scoped user ids.
+struct OnPremiseBSUID: Error, CustomStringConvertible {
+    var description: String { "the On-Premise API cannot address a customer by BSUID; use a Cloud channel" }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import OutboxCore
 
-/// Turns an answer of `/messages` into a `SendResult`: the wamid of a 2xx, or the error in any
-/// of the shapes of WHATSAPP-API.md §2 (Cloud `error`, On-Premise `errors`, 360dialog `meta`
-/// in camelCase or snake_case), classified by its code.
+/// Turns an answer of `/messages` into a `SendResult`: the wamid of a 2xx (with its
+/// `message_status` and `contacts[0].wa_id`), or the error in any of the shapes of
+/// WHATSAPP-API.md §2 (Cloud `error`, On-Premise `errors`, 360dialog `meta` in camelCase or
+/// snake_case) with its meaning from `ErrorTable` and its `fbtrace_id`.
 public enum ResponseClassifier {
     public static func classify(status: Int, body: [UInt8], retryAfter: String?, api: ChannelAPI, nowMillis: Int64) -> SendResult {
         // OutboxCore's parser: several times cheaper than JSONSerialization, which showed in
@@ -11,15 +12,15 @@ public enum ResponseClassifier {
         let json = (try? JSONParser.parse(body))?.objectValue
         if (200...299).contains(status) {
             if let first = json?["messages"]?.arrayValue?.first, let id = first["id"]?.stringValue, !id.isEmpty {
-                return .accepted(wamid: id, messageStatus: first["message_status"]?.stringValue)
+                let waID = json?["contacts"]?.arrayValue?.first?["wa_id"]?.stringValue
+                return .accepted(wamid: id, messageStatus: first["message_status"]?.stringValue, waID: waID)
             }
             return .unknown(detail: "HTTP \(status) without a message id in the answer")
         }
         let retryAfterMillis = retryAfter.flatMap { parseRetryAfter($0, nowMillis: nowMillis) }
         if let failure = decodeError(json, status: status) {
-            let cls = failure.code.flatMap { ErrorTable.classify(code: $0, api: api) }
-                ?? ErrorTable.classify(httpStatus: status, message: failure.details ?? failure.title)
-            return .failed(failure, cls, retryAfterMillis: retryAfterMillis)
+            let meaning = ErrorTable.meaning(code: failure.code, httpStatus: status, text: failure.details ?? failure.title, api: api)
+            return .failed(failure, meaning, retryAfterMillis: retryAfterMillis)
         }
         // No error body we can read. A 500 or 504 from a gateway may come after the API took
         // the message: its outcome is unknown. Other statuses did not reach the send.
@@ -27,20 +28,23 @@ public enum ResponseClassifier {
             return .unknown(detail: "HTTP \(status) without an error body")
         }
         let failure = APIFailure(httpStatus: status, code: nil, title: HTTPStatusText.reason(status), details: nil)
-        return .failed(failure, ErrorTable.classify(httpStatus: status, message: nil), retryAfterMillis: retryAfterMillis)
+        return .failed(failure, ErrorTable.meaning(httpStatus: status, message: nil), retryAfterMillis: retryAfterMillis)
     }
 
     /// The error of any known shape, or nil when the body has none.
     static func decodeError(_ json: [String: JSONValue]?, status: Int) -> APIFailure? {
         guard let json else { return nil }
-        if let e = json["error"]?.objectValue {
+        // The Marketing Messages endpoint wraps the Graph error as {"detail":{"error":{...}}}.
+        if let e = json["error"]?.objectValue ?? json["detail"]?["error"]?.objectValue {
             let data = e["error_data"]?.objectValue
             return APIFailure(httpStatus: status, code: int(e["code"]), title: stripCode(e["message"]?.stringValue) ?? e["title"]?.stringValue,
-                              details: data?["details"]?.stringValue ?? e["details"]?.stringValue)
+                              details: data?["details"]?.stringValue ?? e["details"]?.stringValue,
+                              traceID: e["fbtrace_id"]?.stringValue ?? json["fbtrace_id"]?.stringValue)
         }
         if let e = json["errors"]?.arrayValue?.first?.objectValue {
             return APIFailure(httpStatus: status, code: int(e["code"]), title: e["title"]?.stringValue ?? e["message"]?.stringValue,
-                              details: e["details"]?.stringValue)
+                              details: e["details"]?.stringValue ?? e["error_data"]?["details"]?.stringValue,
+                              traceID: e["fbtrace_id"]?.stringValue)
         }
         if let meta = json["meta"]?.objectValue {
             let message = meta["developerMessage"]?.stringValue ?? meta["developer_message"]?.stringValue

@@ -4,33 +4,22 @@ import OutboxCore
 /// What one webhook payload says, in either of 360dialog's formats: Cloud
 /// (`object`/`entry`/`changes`/`value`) or On-Premise (top-level `messages`/`statuses`/`errors`).
 public struct WebhookPayload: Sendable, Equatable {
-    /// A delivery status of a message we sent.
-    public struct Status: Sendable, Equatable {
-        /// The wamid the status is about.
-        public var wamid: String
-        /// `sent`, `delivered`, `read`, `failed`, `played`, ...
-        public var status: String
-        /// Milliseconds since 1970, from the payload's `timestamp` (seconds).
-        public var timestampMillis: Int64?
-        public var recipient: String?
-        /// Our `biz_opaque_callback_data`, echoed back by Cloud.
-        public var callbackData: String?
-        /// The first error of a `failed` status.
-        public var error: APIFailure?
-        /// `metadata.phone_number_id` of the Cloud change it came in.
-        public var phoneNumberID: String?
-    }
-
     /// A message a customer wrote: opens their 24-hour window.
     public struct Inbound: Sendable, Equatable {
-        public var from: String
+        /// The customer's number (digits); absent for a customer known only by username.
+        public var from: String?
+        /// The customer's business-scoped user id (`from_user_id`, or the sender's
+        /// `contacts[].user_id`), when Meta gives it.
+        public var userID: String?
         public var id: String?
         public var type: String?
         public var timestampMillis: Int64?
         public var phoneNumberID: String?
     }
 
-    public var statuses: [Status] = []
+    /// Delivery statuses of messages we sent, each failure with its meaning by `ErrorTable`
+    /// (the payload's format says which API's table: Cloud or On-Premise).
+    public var statuses: [StatusReport] = []
     public var inbound: [Inbound] = []
     /// Out-of-band errors (`errors` outside a status).
     public var errors: [APIFailure] = []
@@ -52,35 +41,57 @@ public struct WebhookPayload: Sendable, Equatable {
                     guard let value = change["value"]?.objectValue else { continue }
                     let phoneID = value["metadata"]?["phone_number_id"]?.stringValue
                     if let phoneID { payload.phoneNumberIDs.insert(phoneID) }
-                    payload.read(value, phoneNumberID: phoneID)
+                    payload.read(value, phoneNumberID: phoneID, api: .cloud)
                 }
             }
         } else if root["messages"] != nil || root["statuses"] != nil || root["errors"] != nil || root["contacts"] != nil {
-            payload.read(root, phoneNumberID: nil)
+            payload.read(root, phoneNumberID: nil, api: .onpremise)
         } else {
             throw WebhookParseError(reason: "neither the Cloud format (entry[].changes[].value) nor the On-Premise format (messages/statuses/errors)")
         }
         return payload
     }
 
-    private mutating func read(_ value: [String: JSONValue], phoneNumberID: String?) {
+    private mutating func read(_ value: [String: JSONValue], phoneNumberID: String?, api: ChannelAPI) {
         for s in value["statuses"]?.arrayValue ?? [] {
             guard let id = s["id"]?.stringValue, let status = s["status"]?.stringValue else { continue }
-            statuses.append(Status(
-                wamid: id, status: status, timestampMillis: Self.millis(s["timestamp"]), recipient: s["recipient_id"]?.stringValue,
-                callbackData: s["biz_opaque_callback_data"]?.stringValue,
-                error: s["errors"]?.arrayValue?.first?.objectValue.map(Self.failure), phoneNumberID: phoneNumberID))
+            let error = s["errors"]?.arrayValue?.first?.objectValue.map(Self.failure)
+            statuses.append(StatusReport(
+                wamid: id, status: status, timestampMillis: Self.millis(s["timestamp"]),
+                callbackData: s["biz_opaque_callback_data"]?.stringValue, error: error,
+                meaning: error.map { ErrorTable.meaning(code: $0.code, httpStatus: nil, text: $0.details ?? $0.title, api: api) },
+                pricing: s["pricing"]?.objectValue.map(Self.pricing), conversation: s["conversation"]?.objectValue.map(Self.conversation),
+                recipientUserID: s["recipient_user_id"]?.stringValue))
         }
+        // The senders' `contacts` entries carry their BSUID (`user_id`) next to `wa_id`.
+        var userIDs: [String: String] = [:]
+        for c in value["contacts"]?.arrayValue ?? [] {
+            if let wa = c["wa_id"]?.stringValue, let user = c["user_id"]?.stringValue { userIDs[wa] = user }
+        }
+        let onlyUser = (value["contacts"]?.arrayValue).flatMap { $0.count == 1 ? $0[0]["user_id"]?.stringValue : nil }
         for m in value["messages"]?.arrayValue ?? [] {
-            guard let from = m["from"]?.stringValue else { continue }
+            let from = m["from"]?.stringValue
+            let userID = m["from_user_id"]?.stringValue ?? from.flatMap { userIDs[$0] } ?? (from == nil ? onlyUser : nil)
+            // A username user's message has no `from`, only their BSUID; with neither, no one wrote.
+            guard from != nil || userID != nil else { continue }
             // System messages (number changes and the like) are not the customer writing.
             if m["type"]?.stringValue == "system" { continue }
-            inbound.append(Inbound(from: from, id: m["id"]?.stringValue, type: m["type"]?.stringValue,
+            inbound.append(Inbound(from: from, userID: userID, id: m["id"]?.stringValue, type: m["type"]?.stringValue,
                                    timestampMillis: Self.millis(m["timestamp"]), phoneNumberID: phoneNumberID))
         }
         for e in value["errors"]?.arrayValue ?? [] {
             if let e = e.objectValue { errors.append(Self.failure(e)) }
         }
+    }
+
+    static func pricing(_ p: [String: JSONValue]) -> Pricing {
+        var billable: Bool?
+        if case .bool(let b)? = p["billable"] { billable = b }
+        return Pricing(billable: billable, model: p["pricing_model"]?.stringValue, type: p["type"]?.stringValue, category: p["category"]?.stringValue)
+    }
+
+    static func conversation(_ c: [String: JSONValue]) -> Conversation {
+        Conversation(id: c["id"]?.stringValue, originType: c["origin"]?["type"]?.stringValue, expiresMillis: millis(c["expiration_timestamp"]))
     }
 
     /// Seconds (a string, as Meta sends them, or a number) as milliseconds; nil when out of range.
@@ -98,7 +109,8 @@ public struct WebhookPayload: Sendable, Equatable {
 
     static func failure(_ e: [String: JSONValue]) -> APIFailure {
         let details = e["error_data"]?["details"]?.stringValue ?? e["details"]?.stringValue
-        return APIFailure(httpStatus: nil, code: ResponseClassifier.int(e["code"]), title: e["title"]?.stringValue ?? e["message"]?.stringValue, details: details)
+        return APIFailure(httpStatus: nil, code: ResponseClassifier.int(e["code"]), title: e["title"]?.stringValue ?? e["message"]?.stringValue, details: details,
+                          traceID: e["fbtrace_id"]?.stringValue)
     }
 }
 

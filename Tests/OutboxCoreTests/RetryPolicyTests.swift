@@ -109,7 +109,7 @@ struct RetryPolicyTests {
         #expect(SendDecision.after(.failed(key, .channel, retryAfterMillis: nil), history: .init(), createdMillis: 0, nowMillis: 5, policy: policy, rng: &rng)
             == .pauseChannel(reason: "Unauthorized: Invalid api_key (HTTP 401)", untilMillis: nil))
         let maintenance = APIFailure(httpStatus: 400, code: 131057, title: "Account in maintenance mode", details: nil)
-        #expect(SendDecision.after(.failed(maintenance, .channel, retryAfterMillis: nil), history: .init(), createdMillis: 0, nowMillis: 5, policy: policy, rng: &rng)
+        #expect(SendDecision.after(.failed(maintenance, ErrorMeaning(.channel, [.channelBlocked(liftsAfterMillis: 60_000)]), retryAfterMillis: nil), history: .init(), createdMillis: 0, nowMillis: 5, policy: policy, rng: &rng)
             == .pauseChannel(reason: "131057 Account in maintenance mode (HTTP 400)", untilMillis: 60_005))
     }
 

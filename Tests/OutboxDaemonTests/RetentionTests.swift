@@ -98,7 +98,7 @@ struct RetentionTests {
         // Day 20: the sent message is read.
         clock.advance(byMillis: 20 * day)
         let inbox = try await store.storeInbox([InboxItem(channel: "main", source: "webhook", body: Array("{}".utf8))], nowMillis: clock.nowMillis())
-        try await store.applyInbox([ProcessedInbox(id: inbox[0], statuses: [StatusReport(wamid: "wamid.1", status: "read", timestampMillis: clock.nowMillis(), callbackData: nil, error: nil, errorClass: nil)])],
+        try await store.applyInbox([ProcessedInbox(id: inbox[0], statuses: [StatusReport(wamid: "wamid.1", status: "read", timestampMillis: clock.nowMillis(), callbackData: nil, error: nil)])],
                                    nowMillis: clock.nowMillis())
         clock.advance(byMillis: 15 * day)
         let pass = try await service(store, clock: clock).pass()

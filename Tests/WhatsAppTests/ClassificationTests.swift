@@ -12,7 +12,7 @@ struct ClassificationTests {
     @Test("a Cloud success yields the wamid")
     func cloudSuccess() {
         let r = classify(200, #"{"messaging_product":"whatsapp","contacts":[{"input":"+1","wa_id":"1"}],"messages":[{"id":"wamid.ABC"}]}"#)
-        #expect(r == .accepted(wamid: "wamid.ABC", messageStatus: nil))
+        #expect(r == .accepted(wamid: "wamid.ABC", messageStatus: nil, waID: "1"))
     }
 
     @Test("any 2xx counts, and a paced template's message_status is kept")
@@ -36,8 +36,9 @@ struct ClassificationTests {
             Issue.record("expected a failure")
             return
         }
-        #expect(cls == expected)
+        #expect(cls.errorClass == expected)
         #expect(failure.code == code)
+        #expect(failure.traceID == "x")
         #expect(failure.title == "Something")
         #expect(failure.details == "more")
     }
@@ -49,7 +50,8 @@ struct ClassificationTests {
             return
         }
         #expect(f.code == 470 && f.title == "Re-engagement message" && f.details == "24h passed")
-        #expect(cls == .permanent)
+        #expect(cls.errorClass == .permanent)
+        #expect(cls.has(.windowClosed))
     }
 
     @Test("360dialog gateway errors in both spellings")
@@ -61,10 +63,10 @@ struct ClassificationTests {
             Issue.record("expected failures")
             return
         }
-        #expect(clsA == .channel)
+        #expect(clsA.errorClass == .channel)
         #expect(a.details == "Invalid api_key")
-        #expect(clsB == .retrySlow)
-        #expect(clsC == .channel)
+        #expect(clsB.errorClass == .retrySlow)
+        #expect(clsC.errorClass == .channel)
     }
 
     @Test("Retry-After in seconds is honoured")
@@ -73,7 +75,7 @@ struct ClassificationTests {
             Issue.record("expected a failure")
             return
         }
-        #expect(cls == .retrySlow)
+        #expect(cls.errorClass == .retrySlow && cls.has(.throughput))
         #expect(after == 3_000)
     }
 

@@ -29,13 +29,19 @@ struct Stats: AsyncParsableCommand {
         var table = TextTable(["CHANNEL", "API", "QUEUED", "SENDING", "SENT 1M", "FAILED 1M", "SENT 1H", "FAILED 1H", "RATE/LIMIT", "WINDOW", "OPEN WINDOWS", "TIER USE", "STATE"])
         for c in doc.channels {
             let limit = c.limitMps == 0 ? "unlimited" : "\(c.limitMps)"
-            let state = c.paused ? "PAUSED: \(c.pauseReason ?? "?")\(c.pausedUntil.map { " (until \($0))" } ?? "")" : "running"
+            var state = c.paused ? "PAUSED: \(c.pauseReason ?? "?")\(c.pausedUntil.map { " (until \($0))" } ?? "")" : "running"
+            if let h = c.spamHold { state += "; SPAM HOLD level \(h.level): \(h.held.joined(separator: ", ")) wait until \(h.until)" }
             let sending = c.awaitingSettlement > 0 ? "\(c.sending) (\(c.awaitingSettlement) unknown)" : "\(c.sending)"
             table.add([c.name, c.api, "\(c.queued)", sending, "\(c.sent1m)", "\(c.failed1m)", "\(c.sent1h)", "\(c.failed1h)",
                        String(format: "%.1f/%@", c.rateMps, limit), c.enforceWindow ? "enforced" : "API only", c.openWindows.map(String.init) ?? "-",
                        c.tierUsed.map { "\($0)/\(c.tierLimit.map(String.init) ?? "unlimited") (\(c.portfolio ?? "?"))" } ?? "-", state])
         }
         var out = table.render() + "\ndatabase: \(StatsLiveView.bytes(doc.databaseBytes))"
+        for c in doc.channels {
+            guard let priced = c.pricedToday, !priced.isEmpty else { continue }
+            out += "\npriced today (\(c.name)): " + priced.sorted { $0.key < $1.key }
+                .map { "\($0.key) \($0.value.messages) (\($0.value.billable) billable)" }.joined(separator: ", ")
+        }
         if let r = doc.retention {
             out += "\nretention: bodies erased after \(r.eraseBodiesAfter ?? "never"), rows deleted after \(r.deleteAfter ?? "never"); "
                 + "last pass \(r.lastPassAt): \(r.bodiesErased) bodies erased, \(r.messagesDeleted) messages deleted, "

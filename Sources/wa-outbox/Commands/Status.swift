@@ -40,11 +40,23 @@ struct Status: AsyncParsableCommand {
         timeline.add([m.createdAt, "accepted", "queued"])
         var items: [(String, [String])] = []
         for a in m.attempts ?? [] {
-            var detail = [a.httpStatus.map { "HTTP \($0)" }, a.errorCode.map { "code \($0)" }, a.errorTitle, a.errorDetails].compactMap { $0 }.joined(separator: " ")
+            var detail = [a.httpStatus.map { "HTTP \($0)" }, a.errorCode.map { "code \($0)" }, a.errorTitle, a.errorDetails,
+                          a.messageStatus.map { $0 == "accepted" ? "" : "\($0)" }, a.waID.map { "wa_id \($0)" },
+                          a.fbtraceID.map { "fbtrace_id \($0)" }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
             if let l = a.latencyMs { detail += detail.isEmpty ? "\(l) ms" : " (\(l) ms)" }
-            items.append((a.at, [a.at, "attempt: \(a.outcome.rawValue)", detail]))
+            // A held message is not plainly sent: Meta may still drop it after its quality check.
+            let what = a.messageStatus == "held_for_quality_assessment" ? "attempt: accepted, held for quality assessment" : "attempt: \(a.outcome.rawValue)"
+            items.append((a.at, [a.at, what, detail]))
         }
-        for e in m.events ?? [] { items.append((e.at, [e.at, e.status, e.detail ?? ""])) }
+        for e in m.events ?? [] {
+            var detail = e.detail ?? ""
+            if let p = e.pricing {
+                let priced = [p.category, p.pricingModel, p.type, p.billable.map { $0 ? "billable" : "not billable" }].compactMap { $0 }.joined(separator: ", ")
+                detail += (detail.isEmpty ? "" : "; ") + "pricing: " + priced
+            }
+            if let c = e.conversation, let id = c.id { detail += (detail.isEmpty ? "" : "; ") + "conversation \(id)\(c.originType.map { " (\($0))" } ?? "")" }
+            items.append((e.at, [e.at, e.status, detail]))
+        }
         for (_, row) in items.sorted(by: { $0.0 < $1.0 }) { timeline.add(row) }
         print("")
         print(timeline.render())
