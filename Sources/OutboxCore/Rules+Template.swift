@@ -22,7 +22,7 @@ extension Rules {
 
     private func component(_ c: JSONValue, bodyLimit: Int) throws(ValidationError) {
         guard c.objectValue != nil else { throw fail("", "must be an object, not \(c.typeName)") }
-        guard let type = try string(c["type"], "type", max: 20, required: true) else { return }
+        guard let type = try string(c["type"], "type", max: 30, required: true) else { return }
         guard ["header", "body", "button", "footer", "carousel", "limited_time_offer", "tap_target_configuration"].contains(type) else {
             throw fail("type", "unknown component type '\(type)'; use header, body, button, carousel, limited_time_offer or tap_target_configuration")
         }

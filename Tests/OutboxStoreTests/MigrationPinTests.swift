@@ -15,6 +15,7 @@ struct MigrationPinTests {
         "0004_reach": (815, 0x4EF1_2B55_04B6_0B78),
         "0005_retention": (552, 0x5AF4_E10C_3B27_447A),
         "0006_lean_indexes": (5_347, 0xED4A_36E8_61E2_0D36),
+        "0007_bsuid_audit": (6_633, 0x3363_9C1D_3369_6B22),
     ]
 
     static func fingerprint(_ text: String) -> UInt64 {
