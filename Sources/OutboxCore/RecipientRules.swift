@@ -50,7 +50,7 @@ public struct RecipientRules: Sendable, Equatable {
     /// What to do with a due message of `type` to this recipient now.
     public func verdict(type: String, recipient r: RecipientState?, nowMillis: Int64) -> RecipientVerdict {
         if let next = r?.nextSendMillis, next > nowMillis { return .wait(untilMillis: next) }
-        if let since = r?.unreachableMillis, nowMillis < SaturatingTime.sum(since, unreachableHoldMillis), (r?.lastInboundMillis ?? .min) <= since {
+        if let since = r?.unreachableMillis, nowMillis < TimeMath.add(since, unreachableHoldMillis), (r?.lastInboundMillis ?? .min) <= since {
             return .unreachable(sinceMillis: since)
         }
         if enforceWindow, type != "template", !windowOpen(r, nowMillis: nowMillis) {
@@ -65,7 +65,7 @@ public struct RecipientRules: Sendable, Equatable {
     /// Why a message to a number marked unreachable fails without a request.
     public func unreachableReason(sinceMillis: Int64) -> String {
         "recipient_unreachable: at \(RFC3339.format(millis: sinceMillis)) the API said this number cannot receive WhatsApp messages (131026); "
-            + "not tried again before \(RFC3339.format(millis: SaturatingTime.sum(sinceMillis, unreachableHoldMillis))) unless the customer writes"
+            + "not tried again before \(RFC3339.format(millis: TimeMath.add(sinceMillis, unreachableHoldMillis))) unless the customer writes"
     }
 }
 

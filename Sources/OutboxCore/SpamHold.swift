@@ -30,12 +30,12 @@ public struct SpamHold: Sendable, Equatable {
     /// - Returns: nil when the hold in force stays as it is.
     public static func after(_ previous: SpamHold?, requestStartedMillis: Int64, nowMillis: Int64) -> SpamHold? {
         var level = 1
-        if let previous, nowMillis < SaturatingTime.sum(previous.sinceMillis, memoryMillis) {
+        if let previous, nowMillis < TimeMath.add(previous.sinceMillis, memoryMillis) {
             if requestStartedMillis < previous.sinceMillis { return nil }
             level = min(previous.level + 1, maxLevel)
         }
         let step = stepsMillis[min(level, stepsMillis.count) - 1]
-        return SpamHold(level: level, sinceMillis: nowMillis, untilMillis: SaturatingTime.sum(nowMillis, step))
+        return SpamHold(level: level, sinceMillis: nowMillis, untilMillis: TimeMath.add(nowMillis, step))
     }
 
     /// Whether messages of `priority` wait at `nowMillis`: normal and bulk while the hold
@@ -52,11 +52,3 @@ public struct SpamHold: Sendable, Equatable {
     }
 }
 
-
-/// Time arithmetic that clamps instead of trapping (times come from stored rows and payloads).
-enum SaturatingTime {
-    static func sum(_ a: Int64, _ b: Int64) -> Int64 {
-        let (s, overflow) = a.addingReportingOverflow(b)
-        return overflow ? (b > 0 ? .max : .min) : s
-    }
-}

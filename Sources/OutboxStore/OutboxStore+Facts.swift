@@ -71,7 +71,7 @@ extension OutboxStore {
                 }
             case .channelBlocked(let after) where byStatus:
                 let pause = ChannelPause(reason: "\(summary) (reported by a failed status of message \(messageID))", sinceMillis: nowMillis,
-                                         untilMillis: after.map { nowMillis + $0 })
+                                         untilMillis: after.map { TimeMath.add(nowMillis, $0) })
                 try setPause(db, channel: channel, reason: pause.reason, untilMillis: pause.untilMillis, nowMillis: nowMillis)
                 effects.pauses[channel] = pause
             case .channelBlocked, .pairLimit, .marketingLimit, .optedOut, .configurationProblem:
