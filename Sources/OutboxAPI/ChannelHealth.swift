@@ -1,15 +1,22 @@
 /// One channel in `GET /v1/health` (`channel_health`).
 public struct ChannelHealth: Codable, Sendable, Equatable {
     /// `ok` (sending, or sent in the last minute), `idle` (nothing in flight and nothing
-    /// started in the last minute) or `paused` (see `pause_reason`).
+    /// started in the last minute), `paused` (see `pause_reason`) or `unreachable` (requests
+    /// do not reach the API; probing until it answers, see `unreachable_reason`).
     public var state: String
     public var pauseReason: String?
+    /// While `unreachable`: since when (RFC 3339) and why.
+    public var unreachableSince: String?
+    public var unreachableReason: String?
     /// When the API last accepted a request of this channel (RFC 3339), nil if never.
     public var lastSentAt: String?
     /// The last probe of 360dialog's health endpoint; nil while `health_probe` is off or before the first.
     public var probe: HealthProbeStatus?
 
-    enum CodingKeys: String, CodingKey { case state, pauseReason = "pause_reason", lastSentAt = "last_sent_at", probe }
+    enum CodingKeys: String, CodingKey {
+        case state, pauseReason = "pause_reason", lastSentAt = "last_sent_at", probe
+        case unreachableSince = "unreachable_since", unreachableReason = "unreachable_reason"
+    }
 
     public init(state: String, pauseReason: String? = nil, lastSentAt: String? = nil, probe: HealthProbeStatus? = nil) {
         self.state = state
@@ -24,6 +31,8 @@ public struct ChannelHealth: Codable, Sendable, Equatable {
         try c.encode(pauseReason, forKey: .pauseReason)
         try c.encode(lastSentAt, forKey: .lastSentAt)
         try c.encode(probe, forKey: .probe)
+        try c.encode(unreachableSince, forKey: .unreachableSince)
+        try c.encode(unreachableReason, forKey: .unreachableReason)
     }
 }
 

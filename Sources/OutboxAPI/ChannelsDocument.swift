@@ -33,6 +33,12 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
     public var spamHold: SpamHoldStatus?
     /// Messages priced today (UTC) by Meta's pricing category, from the statuses' `pricing`.
     public var pricedToday: [String: PricedCount]?
+    /// Requests stopped reaching the API (no connection): the channel claims nothing and
+    /// probes with backoff until the API answers, then resumes by itself.
+    public var unreachable: Bool?
+    /// Since when (RFC 3339) and why, while `unreachable`.
+    public var unreachableSince: String?
+    public var unreachableReason: String?
 
     enum CodingKeys: String, CodingKey {
         case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
@@ -40,6 +46,7 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         case paused, pauseReason = "pause_reason", pausedUntil = "paused_until", oldestQueuedAgeSeconds = "oldest_queued_age_s"
         case enforceWindow = "enforce_window", openWindows = "open_windows", portfolio, tierUsed = "tier_used", tierLimit = "tier_limit"
         case spamHold = "spam_hold", pricedToday = "priced_today"
+        case unreachable, unreachableSince = "unreachable_since", unreachableReason = "unreachable_reason"
     }
 
     public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
@@ -89,6 +96,9 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         try c.encode(tierLimit, forKey: .tierLimit)
         try c.encode(spamHold, forKey: .spamHold)
         try c.encodeIfPresent(pricedToday, forKey: .pricedToday)
+        try c.encode(unreachable ?? false, forKey: .unreachable)
+        try c.encode(unreachableSince, forKey: .unreachableSince)
+        try c.encode(unreachableReason, forKey: .unreachableReason)
     }
 }
 

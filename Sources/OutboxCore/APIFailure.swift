@@ -39,12 +39,18 @@ public enum SendResult: Sendable, Equatable {
     case failed(APIFailure, ErrorMeaning, retryAfterMillis: Int64?)
     /// The request may have reached the API but no answer came (timeout, reset).
     case unknown(detail: String)
+    /// The request provably never reached the API: it was never written to a connection
+    /// (connection refused, DNS, TLS handshake, connect timeout). Retried without using up
+    /// `max_attempts`; a run of them marks the channel unreachable (`Reachability`).
+    case notReached(detail: String)
 
     public var outcome: AttemptOutcome {
         switch self {
         case .accepted: .accepted
         case .failed(_, let meaning, _): meaning.outcome
         case .unknown: .unknownOutcome
+        // Kept in the audit trail as a retryable error titled "not sent"; it is not counted.
+        case .notReached: .retryableError
         }
     }
 }

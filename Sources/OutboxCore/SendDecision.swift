@@ -29,6 +29,13 @@ public enum SendDecision: Sendable, Equatable {
             return .sent(wamid: wamid)
         case .unknown:
             return .awaitSettlement(untilMillis: TimeMath.add(nowMillis, policy.unknownOutcomeWaitMillis))
+        case .notReached(let detail):
+            // Nothing reached the API, so no attempt is used up; the age limit still ends it.
+            let due = TimeMath.add(nowMillis, policy.backoffMillis(failures: max(1, history.counted), using: &rng))
+            if TimeMath.subtract(due, createdMillis) > policy.maxAgeMillis {
+                return .fail(reason: "too old to retry (older than \(DurationText.format(milliseconds: policy.maxAgeMillis))); last error: not sent: \(detail)")
+            }
+            return .retry(dueMillis: due)
         case .failed(let failure, let meaning, let retryAfter):
             let cls = meaning.errorClass
             switch cls {
@@ -86,6 +93,13 @@ public struct AttemptHistory: Sendable, Equatable {
     public init(counted: Int = 0, rateLimited: Int = 0) {
         self.counted = counted
         self.rateLimited = rateLimited
+    }
+
+    /// The history after one more attempt with this result: one that never reached the API
+    /// counts for nothing.
+    public func adding(_ result: SendResult) -> AttemptHistory {
+        if case .notReached = result { return self }
+        return adding(result.outcome)
     }
 
     /// The history after one more attempt with this outcome.

@@ -6,6 +6,12 @@ import WhatsApp
 /// A channel's live state, shared by its worker (which sends), the socket API (which rings
 /// it on new work and reads its figures) and stats. Small and synchronous: a `Mutex`.
 final class ChannelRuntime: Sendable {
+    /// The channel's API cannot be reached (its worker's `Reachability`): since when, and why.
+    struct Unreachable: Sendable, Equatable {
+        var sinceMillis: Int64
+        var reason: String
+    }
+
     struct Figures {
         var pause: ChannelPause?
         var inFlight = 0
@@ -17,6 +23,8 @@ final class ChannelRuntime: Sendable {
         var lastSentMillis: Int64?
         /// The last probe of 360dialog's health endpoint, when `health_probe` is on.
         var probe: HealthProbeResult?
+        /// Set while requests do not reach the API: the worker claims nothing and probes.
+        var unreachable: Unreachable?
     }
 
     /// Never changes: a renamed channel is another channel.
@@ -77,6 +85,13 @@ final class ChannelRuntime: Sendable {
     }
 
     var inFlight: Int { figures.withLock { $0.inFlight } }
+
+    /// Whether (since when, why) the channel's API cannot be reached.
+    var unreachable: Unreachable? { figures.withLock { $0.unreachable } }
+
+    func setUnreachable(_ state: Unreachable?) {
+        figures.withLock { $0.unreachable = state }
+    }
 
     func started(atMillis: Int64) {
         figures.withLock {

@@ -4,10 +4,13 @@ import OutboxStore
 import Synchronization
 import WhatsApp
 
-/// Sends one channel's queue: claims due messages, starts each request when the rate limiter
-/// allows, keeps at most `maxInFlight` requests open, and hands every finished attempt to the
-/// recorder with the policy's decision. One worker per channel, so a slow, failing or paused
-/// channel never delays another.
+/// Sends one channel's queue: the loop that carries out its `ChannelPacer`'s actions. It
+/// claims due messages in the background while earlier ones are sent, starts each when the
+/// pacer allows (the transport reports when the request is written, which the pacer counts),
+/// keeps at most `maxInFlight` requests open, hands every finished attempt to the recorder
+/// with the policy's decision, and marks the channel unreachable (and back) as the pacer's
+/// reachability says. One worker per channel, so a slow, failing or paused channel never
+/// delays another.
 struct ChannelWorker: Sendable {
     let runtime: ChannelRuntime
     let store: OutboxStore
@@ -21,89 +24,141 @@ struct ChannelWorker: Sendable {
     let drainTimeoutMillis: Int64
     let metrics: OutboxMetrics
 
-    /// Read once per claim step (a reload may change it between steps), never per message.
+    /// The pacer and the claimed messages it counts as `buffered`, under one lock: the loop,
+    /// the claims and the sends (their write reports) all touch them.
+    final class Shared: Sendable {
+        struct State {
+            var pacer: ChannelPacer
+            var claimed: [ClaimedMessage] = []
+        }
+        let state: Mutex<State>
+        init(_ pacer: ChannelPacer) { state = Mutex(State(pacer: pacer)) }
+    }
+
+    /// Read once per action (a reload may change it), never per request.
     private var config: ChannelConfig { runtime.config }
 
     func run() async {
-        var limiter = RateLimiter(limit: config.messagesPerSecond)
-        await withDiscardingTaskGroup { sends in
-            while !stopping.isSet, !Task.isCancelled {
-                do {
-                    try await step(&limiter, sends: &sends)
-                } catch {
-                    logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
-                    await runtime.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
-                }
-            }
+        let config = self.config
+        let shared = Shared(ChannelPacer(
+            window: ArrivalWindow(limit: config.messagesPerSecond, guardNanos: TimeMath.nanos(millis: sender.pacingGuardMillis)),
+            reachability: Reachability(threshold: sender.unreachableAfter, firstProbeNanos: Nanos.perSecond,
+                                       maxProbeNanos: TimeMath.nanos(millis: sender.probeMaxIntervalMillis)),
+            maxInFlight: config.maxInFlight ?? sender.maxInFlight))
+        await withDiscardingTaskGroup { tasks in
+            await loop(shared, tasks: &tasks)
             await drain()
             if runtime.inFlight > 0 {
                 logger.warning("drain timeout: cutting off requests still in flight; their outcome is unknown",
                                metadata: ["channel": "\(config.name)", "in_flight": "\(runtime.inFlight)"])
-                sends.cancelAll()
+                tasks.cancelAll()
             }
         }
     }
 
-    /// One round: wait while paused or full, claim a batch, start each when the limiter allows.
-    private func step(_ limiter: inout RateLimiter, sends: inout DiscardingTaskGroup) async throws {
-        let now = clock.now()
-        let config = self.config
-        let maxInFlight = config.maxInFlight ?? sender.maxInFlight
-        let (limit, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)
-        if limit != limiter.limit {
-            logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(limit)", "configured_mps": "\(config.messagesPerSecond)"])
-            limiter.setLimit(limit)
-            try await store.saveRate(channel: config.name, mps: adaptive)
-        }
-        if let pause = runtime.pause(nowMillis: now / Nanos.perMillisecond) {
-            let until = pause.untilMillis.map(TimeMath.nanos(millis:)) ?? now + 60 * Nanos.perSecond
-            await runtime.doorbell.wait(until: until, clock: clock)
-            return
-        }
-        let free = maxInFlight - runtime.inFlight
-        // Claim in batches: waiting for a quarter of the slots to free up keeps claims (each a
-        // durable transaction) few when the channel is busy.
-        if free < max(1, maxInFlight / 4) {
-            await runtime.doorbell.wait(until: now + Nanos.perSecond, clock: clock)
-            return
-        }
-        // A limited channel claims about 100 ms worth, so claimed messages do not wait long.
-        let batch = limiter.limit > 0 ? min(free, max(1, limiter.limit / 10)) : free
-        let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: batch, rules: config.rules,
-                                           reach: config.messagingLimit)
-        if claimed.isEmpty {
-            var next = try await store.nextDue(channel: config.name).map(TimeMath.nanos(millis:)) ?? .max
-            if next <= now {
-                // Due messages, all held by pacing or a retry: wait for the first hold to end.
-                next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map(TimeMath.nanos(millis:)) ?? now + Nanos.perSecond
+    /// Asks the pacer for the next action and carries it out, until it says stop.
+    private func loop(_ shared: Shared, tasks: inout DiscardingTaskGroup) async {
+        var limit = config.messagesPerSecond
+        while true {
+            let now = clock.now()
+            let config = self.config
+            let (current, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)
+            if current != limit {
+                limit = current
+                logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(current)", "configured_mps": "\(config.messagesPerSecond)"])
+                shared.state.withLock { $0.pacer.setLimit(current) }
+                do { try await store.saveRate(channel: config.name, mps: adaptive) } catch {
+                    logger.error("cannot save the channel's rate", metadata: ["channel": "\(config.name)", "error": "\(error)"])
+                }
             }
-            await runtime.doorbell.wait(until: min(next, now + 60 * Nanos.perSecond), clock: clock)
-            return
-        }
-        for (i, message) in claimed.enumerated() {
-            // Pair pacing is the claim's: a recipient is claimed only an interval after its last answer, never while a request is open.
-            let allowed = limiter.nextAllowed(now: clock.now())
-            if allowed > clock.now() { try? await clock.sleep(until: allowed) }
-            let start = clock.now()
-            if stopping.isSet || runtime.pause(nowMillis: start / Nanos.perMillisecond) != nil {
-                try await store.release(claimed[i...].map(\.id), nowMillis: start / Nanos.perMillisecond)
+            let pausedUntil = runtime.pause(nowMillis: now / Nanos.perMillisecond).map { pause in
+                pause.untilMillis.map(TimeMath.nanos(millis:)) ?? now + 60 * Nanos.perSecond
+            }
+            let maxInFlight = config.maxInFlight ?? sender.maxInFlight
+            let stop = stopping.isSet || Task.isCancelled
+            let (action, message) = shared.state.withLock { s -> (ChannelPacer.Action, ClaimedMessage?) in
+                s.pacer.maxInFlight = maxInFlight
+                let action = s.pacer.next(now: now, pausedUntil: pausedUntil, stopping: stop)
+                if case .start = action { return (action, s.claimed.removeFirst()) }
+                return (action, nil)
+            }
+            switch action {
+            case .start(let ticket):
+                guard let message else { continue }
+                runtime.started(atMillis: now / Nanos.perMillisecond)
+                tasks.addTask { await send(message, ticket: ticket, startedAt: now, config: config, shared: shared) }
+            case .claim(let n):
+                tasks.addTask { await claim(n, config: config, shared: shared) }
+            case .release:
+                let ids = shared.state.withLock { s -> [Int64] in
+                    defer { s.claimed.removeAll(); s.pacer.released() }
+                    return s.claimed.map(\.id)
+                }
+                do { try await store.release(ids, nowMillis: clock.nowMillis()) } catch {
+                    logger.error("cannot return claimed messages to the queue; they are settled at the next start",
+                                 metadata: ["channel": "\(config.name)", "error": "\(error)", "messages": "\(ids.count)"])
+                }
+            case .pace(let until):
+                try? await clock.sleep(until: until)
+            case .wait(let until):
+                if await runtime.doorbell.wait(until: until, clock: clock) {
+                    shared.state.withLock { $0.pacer.woke() }
+                }
+            case .stop:
                 return
             }
-            limiter.record(now: start)
-            runtime.started(atMillis: start / Nanos.perMillisecond)
-            sends.addTask { await send(message, startedAt: start, config: config) }
         }
     }
 
-    private func send(_ message: ClaimedMessage, startedAt start: Int64, config: ChannelConfig) async {
+    /// Claims up to `limit` due messages for the pacer; when there are none, finds when the
+    /// next may be due (or a hold on its recipient ends).
+    private func claim(_ limit: Int, config: ChannelConfig, shared: Shared) async {
+        let now = clock.now()
+        do {
+            let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: limit, rules: config.rules,
+                                               reach: config.messagingLimit)
+            var nextDue: Int64?
+            if claimed.isEmpty {
+                var next = try await store.nextDue(channel: config.name).map { TimeMath.nanos(millis: $0) } ?? .max
+                if next <= now {
+                    // Due messages, all held by pacing or a retry: wait for the first hold to end.
+                    next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map { TimeMath.nanos(millis: $0) }
+                        ?? now + Nanos.perSecond
+                }
+                nextDue = min(next, now + 60 * Nanos.perSecond)
+            }
+            shared.state.withLock { s in
+                s.claimed.append(contentsOf: claimed)
+                s.pacer.claimed(claimed.count, nextDue: nextDue)
+            }
+            // The loop may be waiting for these; an empty claim it finds by itself (a ring
+            // would read as news and make it claim again).
+            if !claimed.isEmpty { runtime.doorbell.ring() }
+        } catch {
+            logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
+            shared.state.withLock { $0.pacer.claimFailed(retryAt: now + Nanos.perSecond) }
+        }
+    }
+
+    private func send(_ message: ClaimedMessage, ticket: ArrivalWindow.Ticket, startedAt start: Int64, config: ChannelConfig, shared: Shared) async {
         let result: SendResult
+        var fate = Reachability.Fate.unknown
         do {
             let body = config.api == .cloud
                 ? RequestBody.cloud(payload: message.payload, to: message.recipient, callbackData: store.callbackData(for: message.id))
                 : try RequestBody.onPremise(payload: message.payload, to: message.recipient)
             result = await transport.send(OutboundRequest(
                 url: config.messagesURL, apiKey: config.apiKey.value, body: body,
-                timeoutMillis: sender.requestTimeoutMillis, api: config.api))
+                timeoutMillis: sender.requestTimeoutMillis, api: config.api,
+                onWritten: { [clock] in
+                    let at = clock.now()
+                    shared.state.withLock { $0.pacer.written(ticket, at: at) }
+                }))
+            fate = switch result {
+            case .accepted, .failed: .answered
+            case .unknown: .unknown
+            case .notReached: .notReached
+            }
         } catch {
             result = .failed(APIFailure(httpStatus: nil, code: nil, title: "cannot build the request", details: "\(error)"), .permanent, retryAfterMillis: nil)
         }
@@ -117,12 +172,14 @@ struct ChannelWorker: Sendable {
         }
         var rng = SystemRandomNumberGenerator()
         let decision = SendDecision.after(
-            result, history: message.history.adding(result.outcome), createdMillis: message.createdMillis,
+            result, history: message.history.adding(result), createdMillis: message.createdMillis,
             nowMillis: end / Nanos.perMillisecond, policy: policy, rng: &rng)
         if case .pauseChannel(let reason, let until) = decision, runtime.pause(nowMillis: end / Nanos.perMillisecond) == nil {
             logger.error("channel paused", metadata: ["channel": "\(config.name)", "reason": "\(reason)"])
             runtime.setPause(ChannelPause(reason: reason, sinceMillis: end / Nanos.perMillisecond, untilMillis: until))
         }
+        let change = shared.state.withLock { $0.pacer.finished(ticket, fate: fate, now: end) }
+        if let change { report(change, result: result, config: config, atMillis: end / Nanos.perMillisecond) }
         metrics.attempt(channel: config.name, result: result, decision: decision, nanos: end - start)
         logger.debug("attempt", metadata: [
             "message.id": "\(message.id)", "channel": "\(config.name)", "outcome": "\(result.outcome.rawValue)",
@@ -133,6 +190,24 @@ struct ChannelWorker: Sendable {
             result: result, decision: decision, holdOnRetry: config.rules.holdOnRetry,
             pairIntervalMillis: config.rules.pairIntervalMillis))
         runtime.finished(result.outcome, decision: decision, atMillis: end / Nanos.perMillisecond)
+    }
+
+    /// Tells the operator (log, `stats`, health, metrics) that the API went out of reach or came back.
+    private func report(_ change: Reachability.Change, result: SendResult, config: ChannelConfig, atMillis: Int64) {
+        switch change {
+        case .unreachable:
+            var reason = "requests never reached the API"
+            if case .notReached(let detail) = result { reason = "\(sender.unreachableAfter) requests in a row never reached the API; last: \(detail)" }
+            logger.error("channel unreachable: claiming stopped, probing with backoff", metadata: [
+                "channel": "\(config.name)", "reason": "\(reason)", "base_url": "\(config.baseURL)",
+            ])
+            runtime.setUnreachable(ChannelRuntime.Unreachable(sinceMillis: atMillis, reason: reason))
+        case .reachable(let after):
+            logger.notice("channel reachable again; resuming", metadata: [
+                "channel": "\(config.name)", "unreachable_s": "\(after / Nanos.perSecond)",
+            ])
+            runtime.setUnreachable(nil)
+        }
     }
 
     /// Lets in-flight requests finish, for at most the drain timeout.

@@ -59,6 +59,10 @@ struct ChannelsController: Sendable {
                                held: Priority.allCases.filter { h.holds($0, nowMillis: now) }.map(\.rawValue), reason: h.reason)
             }
             status.pricedToday = priced[r.name].map { $0.mapValues { PricedCount(messages: $0.messages, billable: $0.billable) } }
+            let unreachable = r.unreachable
+            status.unreachable = unreachable != nil
+            status.unreachableSince = unreachable.map { RFC3339.format(millis: $0.sinceMillis) }
+            status.unreachableReason = unreachable?.reason
             return status
         }
         let portfolios = limits.keys.sorted().map { name in
@@ -94,7 +98,7 @@ struct ChannelsController: Sendable {
         var details: [String: ChannelHealth] = [:]
         for r in runtimes {
             let pause = r.pause(nowMillis: now)
-            channels[r.name] = pause.map { "paused: \($0.reason)" } ?? "ok"
+            channels[r.name] = pause.map { "paused: \($0.reason)" } ?? r.unreachable.map { "unreachable: \($0.reason)" } ?? "ok"
             details[r.name] = Self.health(of: r, pause: pause, nowMillis: now)
         }
         var doc = HealthDocument(status: database == "ok" ? "ok" : "degraded", database: database, version: WaOutboxVersion.current,
@@ -109,11 +113,16 @@ extension ChannelsController {
     /// ran in the background).
     static func health(of r: ChannelRuntime, pause: ChannelPause?, nowMillis now: Int64) -> ChannelHealth {
         let f = r.snapshot(nowMillis: now)
-        let state = pause != nil ? "paused" : (f.inFlight > 0 || r.startedRecently(nowMillis: now) ? "ok" : "idle")
+        let unreachable = r.unreachable
+        let state = pause != nil ? "paused" : unreachable != nil ? "unreachable"
+            : (f.inFlight > 0 || r.startedRecently(nowMillis: now) ? "ok" : "idle")
         let probe = r.probe.map {
             HealthProbeStatus(status: $0.status, ok: $0.ok, detail: $0.detail, checkedAt: RFC3339.format(millis: $0.checkedMillis))
         }
-        return ChannelHealth(state: state, pauseReason: pause?.reason, lastSentAt: r.lastSentMillis.map { RFC3339.format(millis: $0) }, probe: probe)
+        var health = ChannelHealth(state: state, pauseReason: pause?.reason, lastSentAt: r.lastSentMillis.map { RFC3339.format(millis: $0) }, probe: probe)
+        health.unreachableSince = unreachable.map { RFC3339.format(millis: $0.sinceMillis) }
+        health.unreachableReason = unreachable?.reason
+        return health
     }
 }
 

@@ -63,6 +63,9 @@ enum ConfigKeys {
         ConfigKey("sender", "request_timeout", range: 100...(10 * minute), .restart) { $0.sender.requestTimeoutMillis != $1.sender.requestTimeoutMillis },
         ConfigKey("sender", "connect_timeout", range: 100...(5 * minute), .restart) { $0.sender.connectTimeoutMillis != $1.sender.connectTimeoutMillis },
         ConfigKey("sender", "max_in_flight", range: 1...10_000, .restart) { $0.sender.maxInFlight != $1.sender.maxInFlight },
+        ConfigKey("sender", "pacing_guard", range: 0...200, .restart) { $0.sender.pacingGuardMillis != $1.sender.pacingGuardMillis },
+        ConfigKey("sender", "unreachable_after", range: 1...1_000, .restart) { $0.sender.unreachableAfter != $1.sender.unreachableAfter },
+        ConfigKey("sender", "probe_max_interval", range: second...hour, .restart) { $0.sender.probeMaxIntervalMillis != $1.sender.probeMaxIntervalMillis },
     ]
 
     static let retry: [ConfigKey] = [

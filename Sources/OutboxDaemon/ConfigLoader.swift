@@ -83,6 +83,9 @@ public enum ConfigLoader {
         config.sender.requestTimeoutMillis = try sender.duration("request_timeout") ?? config.sender.requestTimeoutMillis
         config.sender.connectTimeoutMillis = try sender.duration("connect_timeout") ?? config.sender.connectTimeoutMillis
         config.sender.maxInFlight = try sender.int("max_in_flight") ?? config.sender.maxInFlight
+        config.sender.pacingGuardMillis = try sender.duration("pacing_guard") ?? config.sender.pacingGuardMillis
+        config.sender.unreachableAfter = try sender.int("unreachable_after") ?? config.sender.unreachableAfter
+        config.sender.probeMaxIntervalMillis = try sender.duration("probe_max_interval") ?? config.sender.probeMaxIntervalMillis
 
         let retry = try top.table("retry")
         try retry.allowKnown()

@@ -53,6 +53,16 @@ public struct SenderSettings: Sendable {
     public var connectTimeoutMillis: Int64 = 5_000
     /// Requests in flight per channel, at most.
     public var maxInFlight = 64
+    /// The pacing's allowance for what the daemon cannot see, network jitter between a
+    /// request's write and its arrival at the API: a channel writes at most
+    /// `messages_per_second` requests per sliding `1 s + guard`, which costs
+    /// `guard / (1 s + guard)` of its throughput (10 ms: 1 %).
+    public var pacingGuardMillis: Int64 = 10
+    /// Requests in a row that never reached the API (no connection) before the channel is
+    /// marked unreachable: it stops claiming and probes until the API answers.
+    public var unreachableAfter = 5
+    /// Longest wait between probes of an unreachable channel (they start 1 s apart and double).
+    public var probeMaxIntervalMillis: Int64 = 30_000
     public init() {}
 }
 

@@ -32,18 +32,9 @@ final class InboxProcessor: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled {
                 do {
-                    let pending = try await store.pendingInbox(limit: 500)
-                    if pending.isEmpty {
+                    if try await applyPending() == 0 {
                         if stopping.isSet { return }
                         await doorbell.wait(until: clock.now() + 5 * Nanos.perSecond, clock: clock)
-                        continue
-                    }
-                    // Statuses may have settled messages or closed windows: let those workers look again.
-                    // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
-                    let effects = try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
-                    act(on: effects.failures)
-                    for channel in effects.moved {
-                        registry.runtime(named: channel)?.doorbell.ring()
                     }
                 } catch {
                     logger.error("cannot process stored webhooks; retrying", metadata: ["error": "\(error)"])
@@ -77,6 +68,33 @@ final class InboxProcessor: Service, Sendable {
             ])
         }
         for p in effects.priced { metrics?.priced(channel: p.channel, category: p.category, billable: p.billable) }
+    }
+
+    /// Processes one batch of the stored payloads not processed yet, oldest first; returns how
+    /// many. Besides the background loop, a submission judged against a closed window calls
+    /// it first: the customer's message may be stored, answered and not yet processed.
+    @discardableResult
+    func applyPending() async throws -> Int {
+        let pending = try await store.pendingInbox(limit: 500)
+        try await apply(pending)
+        return pending.count
+    }
+
+    /// Processes these stored payloads now, if not yet: `POST /v1/inbound` answers only once
+    /// the windows its payload opens are open.
+    func applyNow(_ ids: [Int64]) async throws {
+        try await apply(try await store.pendingInbox(ids: ids))
+    }
+
+    private func apply(_ pending: [PendingInbox]) async throws {
+        guard !pending.isEmpty else { return }
+        // Statuses may have settled messages or closed windows: let those workers look again.
+        // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
+        let effects = try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
+        act(on: effects.failures)
+        for channel in effects.moved {
+            registry.runtime(named: channel)?.doorbell.ring()
+        }
     }
 
     /// Reads one payload into reports; never throws: problems become the kept error.

@@ -14,6 +14,8 @@ struct MessagesController: Sendable {
     let limits: SubmissionLimits
     let defaultTTLMillis: [Priority: Int64]
     let clock: any OutboxClock
+    /// Applies stored webhook payloads not processed yet, before a window is judged closed.
+    var inbox: InboxProcessor?
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.post("messages", use: submit)
@@ -53,9 +55,14 @@ struct MessagesController: Sendable {
             s.expiresAtMillis = TimeMath.add(max(clock.nowMillis(), s.notBeforeMillis ?? 0), ttl)
         }
         if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
-            let state: RecipientState?
+            var state: RecipientState?
             do {
                 state = try await store.recipientState(channel: s.channel, recipient: s.recipient.e164)
+                if !rules.windowOpen(state, nowMillis: clock.nowMillis()), let inbox, try await inbox.applyPending() > 0 {
+                    // The customer's message may have come through the webhook receiver (answered,
+                    // not processed yet): judge with what is pending applied.
+                    state = try await store.recipientState(channel: s.channel, recipient: s.recipient.e164)
+                }
             } catch {
                 throw APIErrorBody(.unavailable, "\(error)")
             }

@@ -50,12 +50,14 @@ extension OutboxMetrics {
                                 "billable": billable ? "true" : "false"]).increment()
     }
 
-    /// `none` for an accepted request, `unknown` for one without an answer, else the class
+    /// `none` for an accepted request, `unknown` for one without an answer, `not_reached` for
+    /// one that never left (no connection), else the class
     /// the error table gave the error.
     static func errorClass(_ result: SendResult) -> String {
         switch result {
         case .accepted: "none"
         case .unknown: "unknown"
+        case .notReached: "not_reached"
         case .failed(_, let meaning, _): meaning.errorClass.rawValue
         }
     }

@@ -87,6 +87,7 @@ extension OutboxMetrics {
             gauge(Series.configuredLimit, ["channel": r.name]).record(r.config.messagesPerSecond)
             gauge(Series.paused, ["channel": r.name]).record(r.pause(nowMillis: nowMillis) == nil ? 0 : 1)
             gauge(Series.spamHold, ["channel": r.name]).record(spamHolds[r.name]?.level ?? 0)
+            gauge(Series.unreachable, ["channel": r.name]).record(r.unreachable == nil ? 0 : 1)
         }
         gauge(Series.databaseBytes).record(store.sizeBytes())
         return names

@@ -76,6 +76,7 @@ public final class OutboxMetrics: Sendable {
         /// The level of the channel's spam-limit hold in force (0: none).
         static let spamHold = "wa_outbox_channel_spam_hold_level"
         static let priced = "wa_outbox_messages_priced_total"
+        static let unreachable = "wa_outbox_channel_unreachable"
         static let webhooks = "wa_outbox_webhooks_received_total"
         static let webhookAnswer = "wa_outbox_webhook_answer_seconds"
         static let databaseBytes = "wa_outbox_database_bytes"

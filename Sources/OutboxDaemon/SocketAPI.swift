@@ -31,7 +31,7 @@ enum SocketAPI {
         MessagesController(
             store: store, submitQueue: submitQueue,
             registry: channels,
-            limits: config.submission, defaultTTLMillis: config.defaultTTLMillis, clock: clock
+            limits: config.submission, defaultTTLMillis: config.defaultTTLMillis, clock: clock, inbox: inbox.1
         ).addRoutes(to: v1)
         ChannelsController(store: store, registry: channels, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
         ImportsController(store: store, clock: clock).addRoutes(to: v1)
@@ -43,7 +43,8 @@ enum SocketAPI {
             if let channel, channels.runtime(named: channel) == nil {
                 return JSONResponse.error(.unknownChannel, "no channel named '\(channel)' is configured", field: "channel")
             }
-            return await storeWebhookPayload(request, channel: channel, source: "socket", inbox: inbox.0, processor: inbox.1, limit: config.webhook.maxBodyBytes)
+            return await storeWebhookPayload(request, channel: channel, source: "socket", inbox: inbox.0, processor: inbox.1, limit: config.webhook.maxBodyBytes,
+                                             applyBeforeAnswer: true)
         }
         return router
     }

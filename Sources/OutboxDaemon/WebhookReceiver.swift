@@ -52,12 +52,22 @@ struct WebhookController: Sendable {
 }
 
 /// Stores a webhook payload and answers 200 once it is on disk (shared by the receiver and
-/// `POST /v1/inbound` on the socket).
-func storeWebhookPayload(_ request: Request, channel: String?, source: String, inbox: InboxQueue, processor: InboxProcessor, limit: Int) async -> Response {
+/// `POST /v1/inbound` on the socket). With `applyBeforeAnswer` (the relay on the socket) the
+/// payload is also processed before the answer, so the windows it opens are open when the
+/// caller hears back; the receiver answers 360dialog at once and processes moments later.
+func storeWebhookPayload(_ request: Request, channel: String?, source: String, inbox: InboxQueue, processor: InboxProcessor, limit: Int,
+                         applyBeforeAnswer: Bool = false) async -> Response {
     do {
         let body = try await MessagesController.body(request, limit: limit)
         guard !body.isEmpty else { return JSONResponse.error(.invalidJSON, "the payload is empty") }
         let ids = try await inbox.submit([InboxItem(channel: channel, source: source, body: body)])
+        if applyBeforeAnswer {
+            do { try await processor.applyNow(ids) } catch {
+                // Stored, so not lost: the background processor applies it.
+                processor.doorbell.ring()
+                return JSONResponse.error(.unavailable, "the payload was stored but not applied yet: \(error)")
+            }
+        }
         processor.doorbell.ring()
         return JSONResponse.make(["stored": ids.first.map(String.init) ?? ""])
     } catch let e as APIErrorBody {

@@ -259,6 +259,7 @@ extension OutboxStore {
                 switch r.result {
                 case .failed(let f, let m, _): (failure, meaning) = (f, m)
                 case .unknown(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "outcome unknown", details: detail)
+                case .notReached(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "not sent", details: detail)
                 case .accepted(_, let status, let waID): accepted = (status, waID)
                 }
                 try insert.execute(arguments: [
@@ -275,7 +276,7 @@ extension OutboxStore {
                                             recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
                                             at: nowMillis, nowMillis: nowMillis, byStatus: false)
                 }
-                try Self.apply(r.decision, to: r.message, outcome: r.result.outcome, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
+                try Self.apply(r.decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
                                holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
                 if case .sent = r.decision, r.pairIntervalMillis > 0 {
                     try Self.hold(db, channel: r.message.channel, recipient: r.message.recipient,
@@ -285,9 +286,9 @@ extension OutboxStore {
         }
     }
 
-    static func apply(_ decision: SendDecision, to m: ClaimedMessage, outcome: AttemptOutcome, failure: APIFailure?, pairLimit: Bool = false,
+    static func apply(_ decision: SendDecision, to m: ClaimedMessage, result: SendResult, failure: APIFailure?, pairLimit: Bool = false,
                       holdOnRetry: Bool, db: Database, nowMillis: Int64) throws {
-        let h = m.history.adding(outcome)
+        let h = m.history.adding(result)
         switch decision {
         case .sent(let wamid):
             try db.cachedStatement(sql: """

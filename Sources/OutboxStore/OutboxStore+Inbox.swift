@@ -69,7 +69,20 @@ extension OutboxStore {
         }
     }
 
-    /// Applies processed payloads and marks them processed, in one transaction.
+    /// Those of `ids` not processed yet (a relay applies its own payload before answering).
+    public func pendingInbox(ids: [Int64]) async throws(StoreError) -> [PendingInbox] {
+        guard !ids.isEmpty else { return [] }
+        return try await read { db in
+            let stmt = try db.cachedStatement(sql: "SELECT id, channel, body FROM inbox WHERE id = ? AND processed_at IS NULL")
+            return try ids.compactMap { id in
+                try Row.fetchOne(stmt, arguments: [id]).map { PendingInbox(id: $0["id"], channel: $0["channel"], body: [UInt8]($0["body"] as Data)) }
+            }
+        }
+    }
+
+    /// Applies processed payloads and marks them processed, in one transaction. A payload
+    /// already processed (by the other path: the background processor, or a relay or a
+    /// submission that applied it first) is skipped, so each is applied once.
     /// - Returns: the channels whose queue the batch may have moved (an open request settled,
     ///   a failure fact, a customer writing): their workers should look again. Plain delivery
     ///   and read receipts of sent messages wake nobody. And what failed statuses changed
@@ -79,7 +92,9 @@ extension OutboxStore {
         let instanceID = self.instanceID
         return try await write { db in
             var effects = InboxEffects()
+            let done = try db.cachedStatement(sql: "SELECT 1 FROM inbox WHERE id = ? AND processed_at IS NOT NULL")
             for p in processed {
+                if try Int.fetchOne(done, arguments: [p.id]) != nil { continue }
                 for s in p.statuses {
                     if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID, effects: &effects.failures) {
                         effects.moved.insert(channel)

@@ -29,10 +29,13 @@ struct ControlController: Sendable {
         ReceivedList(messages: state.received(to: request.uri.queryParameters["to"].map(String.init)))
     }
 
-    /// `GET /sandbox/stats`: `{"requests","accepted","refused","pair_violations",
-    /// "window_violations","throughput_violations","keys":[...]}` (see `SandboxStats`).
+    /// `GET /sandbox/stats[?over=N]`: `{"requests","accepted","refused","pair_violations",
+    /// "window_violations","throughput_violations","keys":[...]}` (see `SandboxStats`); each
+    /// key's `windows_over` counts sliding seconds with more than N arrivals (default: the
+    /// key's throughput limit).
     @Sendable func stats(_ request: Request, context: SandboxRequestContext) async throws -> SandboxStats {
-        state.stats()
+        let over = request.uri.queryParameters.get("over").flatMap { Int($0) }.map { max(0, $0) }
+        return state.stats(over: over)
     }
 
     /// `GET /sandbox/faults`: the faults in force.

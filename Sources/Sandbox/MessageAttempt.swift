@@ -8,4 +8,7 @@ struct MessageAttempt: Sendable {
     var message: Result<ValidMessage, BodyRejection>
     /// The raw body, kept in the received log; nil when not recorded.
     var body: String?
+    /// When the request's head was read (sandbox clock nanoseconds), before its body: the
+    /// arrival the API counts. Nil: when the ledger sees it.
+    var arrival: Int64? = nil
 }

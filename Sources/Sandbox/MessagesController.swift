@@ -10,10 +10,12 @@ struct MessagesController: Sendable {
     static let maxBodyBytes = 1 << 20
 
     @Sendable func send(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        // The handler runs once the head is read; the body is still on its way.
+        let arrival = state.arrivalTime()
         let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
         let message = MessageBodyValidator.validate(buffer.readableBytesView, api: api)
         let body: String? = if state.recordBodies, case .success = message { String(buffer: buffer) } else { nil }
-        let verdict = state.handle(MessageAttempt(api: api, key: request.headers[.d360APIKey], message: message, body: body))
+        let verdict = state.handle(MessageAttempt(api: api, key: request.headers[.d360APIKey], message: message, body: body, arrival: arrival))
         if verdict.delayMillis > 0 {
             try await Task.sleep(for: .milliseconds(verdict.delayMillis))
         }

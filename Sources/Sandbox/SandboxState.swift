@@ -65,14 +65,18 @@ public final class SandboxState: Sendable {
 
     /// Requests, accepted and refused since start or reset, the rules' refusals and, per key,
     /// the pacing figures (see `SandboxStats`).
-    public func stats() -> SandboxStats {
-        ledger.withLock { $0.stats() }
+    /// `over`: count windows over this many arrivals instead of each key's throughput limit.
+    public func stats(over: Int? = nil) -> SandboxStats {
+        ledger.withLock { $0.stats(over: over) }
     }
 
     /// The figures of one key (the full key), or nil when it has not sent since start or reset.
-    public func stats(key: String) -> SandboxKeyStats? {
-        ledger.withLock { $0.stats(key: key) }
+    public func stats(key: String, over: Int? = nil) -> SandboxKeyStats? {
+        ledger.withLock { $0.stats(key: key, over: over) }
     }
+
+    /// The sandbox clock now: a request's arrival, read when its head is.
+    func arrivalTime() -> Int64 { clock.now() }
 
     /// The rules in force.
     public func rules() -> SandboxRules {

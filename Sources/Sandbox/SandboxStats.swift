@@ -67,6 +67,15 @@ public struct SandboxKeyStats: Sendable, Codable, Equatable {
     public var maxAcceptedPerSecond: Int
     /// Most requests, whatever their answer, in any one-second window.
     public var maxRequestsPerSecond: Int
+    /// Most requests that *arrived* (their head read, before the body) in any sliding second
+    /// `(t − 1 s, t]`, exactly: what the API counts a number's throughput by.
+    public var busiestArrivalSecond = 0
+    /// Sliding seconds (one ending at each arrival) that held more than `over_limit`
+    /// arrivals; nil without a limit.
+    public var windowsOver: Int?
+    /// The limit `windows_over` counts against: `GET /sandbox/stats?over=N`, else the key's
+    /// throughput limit; nil when neither is set.
+    public var overLimit: Int?
 
     public init(
         key: String, phoneNumberID: String, requests: Int = 0, accepted: Int = 0,
@@ -98,6 +107,27 @@ public struct SandboxKeyStats: Sendable, Codable, Equatable {
         case minPairGapMillis = "min_pair_gap_ms"
         case maxAcceptedPerSecond = "max_accepted_per_second"
         case maxRequestsPerSecond = "max_requests_per_second"
+        case busiestArrivalSecond = "busiest_arrival_second"
+        case windowsOver = "windows_over"
+        case overLimit = "over_limit"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        key = try c.decode(String.self, forKey: .key)
+        phoneNumberID = try c.decode(String.self, forKey: .phoneNumberID)
+        requests = try c.decode(Int.self, forKey: .requests)
+        accepted = try c.decode(Int.self, forKey: .accepted)
+        pairViolations = try c.decode(Int.self, forKey: .pairViolations)
+        windowViolations = try c.decode(Int.self, forKey: .windowViolations)
+        throughputViolations = try c.decode(Int.self, forKey: .throughputViolations)
+        messagesPerSecond = try c.decode(Int.self, forKey: .messagesPerSecond)
+        minPairGapMillis = try c.decodeIfPresent(Int.self, forKey: .minPairGapMillis)
+        maxAcceptedPerSecond = try c.decode(Int.self, forKey: .maxAcceptedPerSecond)
+        maxRequestsPerSecond = try c.decode(Int.self, forKey: .maxRequestsPerSecond)
+        busiestArrivalSecond = try c.decodeIfPresent(Int.self, forKey: .busiestArrivalSecond) ?? 0
+        windowsOver = try c.decodeIfPresent(Int.self, forKey: .windowsOver)
+        overLimit = try c.decodeIfPresent(Int.self, forKey: .overLimit)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,5 +143,8 @@ public struct SandboxKeyStats: Sendable, Codable, Equatable {
         try c.encode(minPairGapMillis, forKey: .minPairGapMillis)
         try c.encode(maxAcceptedPerSecond, forKey: .maxAcceptedPerSecond)
         try c.encode(maxRequestsPerSecond, forKey: .maxRequestsPerSecond)
+        try c.encode(busiestArrivalSecond, forKey: .busiestArrivalSecond)
+        try c.encode(windowsOver, forKey: .windowsOver)
+        try c.encode(overLimit, forKey: .overLimit)
     }
 }

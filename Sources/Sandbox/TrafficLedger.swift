@@ -12,6 +12,8 @@ struct TrafficLedger: Sendable {
         var all = RequestWindow()
         /// Requests accepted; what the throughput limit counts.
         var admitted = RequestWindow()
+        /// Every request's arrival (head read), for the exact sliding-window figures.
+        var arrivals = ArrivalLog()
         /// Accepted messages per recipient: the pair rule and the gap statistic.
         var pairs = PairBook()
         var requests = 0
@@ -66,7 +68,8 @@ struct TrafficLedger: Sendable {
 
     /// Decides one request arriving at `now` (nanoseconds since 1970 on the sandbox clock).
     mutating func handle(_ attempt: MessageAttempt, now clockNow: Int64) -> SandboxVerdict {
-        let now = max(clockNow, lastNow)
+        // The API counts a request when it arrives; its head was read before its body.
+        let now = max(attempt.arrival.map { min($0, clockNow) } ?? clockNow, lastNow)
         lastNow = now
         requests += 1
         let number = requests
@@ -76,6 +79,7 @@ struct TrafficLedger: Sendable {
         let slot = slot(of: key)
         traffic.values[slot].requests += 1
         traffic.values[slot].all.record(now)
+        traffic.values[slot].arrivals.record(attempt.arrival ?? now)
         let message: ValidMessage
         switch attempt.message {
         case .failure(let rejection):
@@ -186,9 +190,10 @@ struct TrafficLedger: Sendable {
         windows.record(key: key, user: PairBook.id(digits: PhoneNumber.digits(of: from)), now: now, window: windowNanos)
     }
 
-    /// The counters: totals and one entry per key that sent, ordered by fingerprint.
-    func stats() -> SandboxStats {
-        var perKey = traffic.map { keyStats($0.key, $0.value) }
+    /// The counters: totals and one entry per key that sent, ordered by fingerprint. Windows
+    /// over the limit are counted against `over`, else each key's throughput limit.
+    func stats(over: Int? = nil) -> SandboxStats {
+        var perKey = traffic.map { keyStats($0.key, $0.value, over: over) }
         perKey.sort { ($0.key, $0.phoneNumberID) < ($1.key, $1.phoneNumberID) }
         return SandboxStats(
             requests: requests, accepted: accepted, refused: requests - accepted,
@@ -199,12 +204,14 @@ struct TrafficLedger: Sendable {
     }
 
     /// The counters of one key (the full key), or nil when it has not sent.
-    func stats(key: String) -> SandboxKeyStats? {
-        traffic[key].map { keyStats(key, $0) }
+    func stats(key: String, over: Int? = nil) -> SandboxKeyStats? {
+        traffic[key].map { keyStats(key, $0, over: over) }
     }
 
-    private func keyStats(_ key: String, _ t: KeyTraffic) -> SandboxKeyStats {
-        SandboxKeyStats(
+    private func keyStats(_ key: String, _ t: KeyTraffic, over: Int?) -> SandboxKeyStats {
+        let limit = over ?? throughputLimit(key: key)
+        let arrivals = t.arrivals.figures(limit: limit)
+        var stats = SandboxKeyStats(
             key: ReceivedRecord.fingerprint(of: key),
             phoneNumberID: FakeAccount(key: key, phoneNumberID: keys[key]?.phoneNumberID).phoneNumberID,
             requests: t.requests, accepted: t.accepted,
@@ -212,6 +219,10 @@ struct TrafficLedger: Sendable {
             throughputViolations: t.throughputViolations, messagesPerSecond: throughputLimit(key: key),
             minPairGapMillis: t.pairs.minGap.map { Int($0 / 1_000_000) },
             maxAcceptedPerSecond: t.admitted.peak, maxRequestsPerSecond: t.all.peak)
+        stats.busiestArrivalSecond = arrivals.busiest
+        stats.windowsOver = arrivals.over
+        stats.overLimit = limit > 0 ? limit : nil
+        return stats
     }
 
     /// Replaces the faults; recipient faults start again with their full `times`.

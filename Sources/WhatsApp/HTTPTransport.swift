@@ -34,19 +34,25 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
     }
 
     public func send(_ r: OutboundRequest) async -> SendResult {
-        var request = HTTPClientRequest(url: r.url)
-        request.method = .POST
-        request.headers.add(name: "D360-API-KEY", value: r.apiKey)
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "wa-outbox")
-        request.body = .bytes(ByteBuffer(string: r.body))
+        let delegate = SendDelegate(onWritten: r.onWritten)
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(r.timeoutMillis))
-            let body = try await response.body.collect(upTo: 1 << 20)
+            var headers = HTTPHeaders()
+            headers.add(name: "D360-API-KEY", value: r.apiKey)
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "User-Agent", value: "wa-outbox")
+            let request = try HTTPClient.Request(url: r.url, method: .POST, headers: headers, body: .byteBuffer(ByteBuffer(string: r.body)))
+            // The delegate API, not the async one: only it tells when the head was written.
+            let task = client.execute(request: request, delegate: delegate, deadline: .now() + .milliseconds(r.timeoutMillis))
+            let answer = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
             return ResponseClassifier.classify(
-                status: Int(response.status.code), body: Array(body.readableBytesView),
-                retryAfter: response.headers.first(name: "Retry-After"), api: r.api, nowMillis: clock.nowMillis())
+                status: answer.status, body: answer.body, retryAfter: answer.retryAfter, api: r.api, nowMillis: clock.nowMillis())
         } catch {
+            // Nothing was written to a connection: the request cannot have reached the API.
+            if !delegate.written { return .notReached(detail: Self.notReachedDetail(error)) }
             return Self.classify(error)
         }
     }
@@ -62,28 +68,27 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         return (Int(response.status.code), Array(bytes.readableBytesView))
     }
 
-    /// Errors before the request could have left (no connection) are safe to retry; errors
-    /// after it may have reached the API are unknown outcomes.
+    /// An error after the request head was written: it may have reached the API, so its
+    /// outcome is unknown. (Errors before that are `notReached`, see `send`.)
     static func classify(_ error: any Error) -> SendResult {
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown:
-                return notSent(e.shortDescription)
-            default:
-                return .unknown(detail: describe(e))
-            }
-        }
-        if error is NIOConnectionError || error is ChannelError && "\(error)".contains("connect") {
-            return notSent("connection failed: \(ErrorText.describe(error))")
-        }
-        if let io = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, ENOENT].contains(io.errnoCode) {
-            return notSent("connection failed: \(io.description)")
-        }
+        if let e = error as? HTTPClientError { return .unknown(detail: describe(e)) }
         return .unknown(detail: ErrorText.describe(error))
     }
 
-    static func notSent(_ detail: String) -> SendResult {
-        .failed(APIFailure(httpStatus: nil, code: nil, title: "not sent", details: detail), .retry, retryAfterMillis: nil)
+    /// Why a request never left, in words an operator reads in `status` and the log.
+    static func notReachedDetail(_ error: any Error) -> String {
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .connectTimeout: return "connect timeout"
+            case .tlsHandshakeTimeout: return "TLS handshake timeout"
+            case .deadlineExceeded: return "no connection before the request timeout"
+            case .getConnectionFromPoolTimeout: return "no free connection before the request timeout"
+            case .cancelled: return "cancelled before it was sent"
+            default: return e.shortDescription
+            }
+        }
+        if let io = error as? IOError { return "connection failed: \(io.description)" }
+        return "connection failed: \(ErrorText.describe(error))"
     }
 
     static func describe(_ e: HTTPClientError) -> String {

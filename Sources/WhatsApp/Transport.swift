@@ -9,13 +9,19 @@ public struct OutboundRequest: Sendable {
     /// Whole-request deadline, in milliseconds.
     public var timeoutMillis: Int64
     public var api: ChannelAPI
+    /// Called once, the moment the request is handed to its connection (its head written):
+    /// the pacing counts that moment, the closest the daemon sees to the API's arrival.
+    /// A transport that cannot tell leaves it uncalled.
+    public var onWritten: (@Sendable () -> Void)?
 
-    public init(url: String, apiKey: String, body: String, timeoutMillis: Int64, api: ChannelAPI) {
+    public init(url: String, apiKey: String, body: String, timeoutMillis: Int64, api: ChannelAPI,
+                onWritten: (@Sendable () -> Void)? = nil) {
         self.url = url
         self.apiKey = apiKey
         self.body = body
         self.timeoutMillis = timeoutMillis
         self.api = api
+        self.onWritten = onWritten
     }
 }
 

@@ -9,6 +9,8 @@ import OutboxAPI
 /// the real binary, and an HTTP client for the socket and the sandbox.
 final class Bench: @unchecked Sendable {
     let binary: String
+    /// The binary the daemon runs from (the sandbox always runs from `binary`).
+    let daemonBinary: String
     let scale: Scale
     let dir: String
     let http: HTTPClient
@@ -18,9 +20,10 @@ final class Bench: @unchecked Sendable {
     let webhookPort = 19_600 + Int.random(in: 0..<300)
     static let channels = (0..<10).map { "bulk\($0)" }
 
-    init(binary: String, scale: Scale) async throws {
+    init(binary: String, daemonBinary: String? = nil, scale: Scale) async throws {
         guard FileManager.default.isExecutableFile(atPath: binary) else { throw BenchError("no binary at \(binary); run scripts/bench") }
         self.binary = binary
+        self.daemonBinary = daemonBinary ?? binary
         self.scale = scale
         dir = "/tmp/wao-bench-\(UInt32.random(in: .min ... .max))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -31,7 +34,7 @@ final class Bench: @unchecked Sendable {
         config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         config.httpVersion = .http1Only
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        for name in Self.channels + ["paced", "idle", "sched"] {
+        for name in Self.channels + Self.pacedChannels.map({ $0.0 }) + ["idle", "sched"] {
             FileManager.default.createFile(atPath: "\(dir)/\(name).key", contents: Data("key-\(name)".utf8), attributes: [.posixPermissions: 0o600])
         }
         try writeConfig()
@@ -60,15 +63,17 @@ final class Bench: @unchecked Sendable {
         for name in Self.channels {
             toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = 0\nenforce_window = false\n"
         }
-        toml += "\n[[channels]]\nname = \"paced\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"paced.key\"\nmessages_per_second = 1000\nenforce_window = false\n"
+        for (name, rate) in Self.pacedChannels {
+            toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = \(rate)\nenforce_window = false\n"
+        }
         toml += "\n[[channels]]\nname = \"sched\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"sched.key\"\nmessages_per_second = 1000\nenforce_window = false\npair_interval = \"6s\"\n"
         toml += "\n[[channels]]\nname = \"idle\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"idle.key\"\nmessages_per_second = 80\nenforce_window = false\n"
         try toml.write(toFile: "\(dir)/wa-outbox.toml", atomically: true, encoding: .utf8)
     }
 
-    func spawn(_ args: [String], log: String) throws -> Process {
+    func spawn(_ args: [String], log: String, binary: String? = nil) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: binary ?? self.binary)
         p.arguments = args
         FileManager.default.createFile(atPath: "\(dir)/\(log)", contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/\(log)"))
@@ -83,7 +88,7 @@ final class Bench: @unchecked Sendable {
     @discardableResult
     func startDaemon() async throws -> Double {
         let start = Date()
-        daemon = try spawn(["serve", "--config", "\(dir)/wa-outbox.toml"], log: "daemon.log")
+        daemon = try spawn(["serve", "--config", "\(dir)/wa-outbox.toml"], log: "daemon.log", binary: daemonBinary)
         try await waitFor(timeout: 60) { (try? await self.socket(.GET, "/v1/health").0) == 200 }
         return Date().timeIntervalSince(start)
     }

@@ -11,6 +11,9 @@ struct BenchMain: AsyncParsableCommand {
     @Option(help: "The wa-outbox binary to measure.")
     var binary: String = ".build/release/wa-outbox"
 
+    @Option(help: "Run the daemon from this binary instead (e.g. an older build, measured by the sandbox of --binary).")
+    var daemonBinary: String?
+
     @Flag(help: "A short run (under a minute): smaller counts, shorter durations.")
     var quick = false
 
@@ -40,7 +43,8 @@ struct BenchMain: AsyncParsableCommand {
 
     func run() async throws {
         let scale = quick ? Scale.quick : Scale.full
-        let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path, scale: scale)
+        let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path,
+                                    daemonBinary: daemonBinary.map { URL(fileURLWithPath: $0).standardized.path }, scale: scale)
         var rows: [ResultRow] = []
         do {
             let phases = self.phases
@@ -71,13 +75,15 @@ struct Scale {
     var batchedMessages: Int
     var singleSeconds: Double
     var pacedMessages: Int
+    /// Seconds of backlog for each rate of the one-channel run (80, 200, 1,000 mps).
+    var pacedSeconds: Int
     var aggregatePerChannel: Int
     var queuedRows: Int
     /// Rows of the large CSV import; the small one has a tenth.
     var csvRows: Int
 
-    static let full = Scale(batchedMessages: 200_000, singleSeconds: 8, pacedMessages: 10_000, aggregatePerChannel: 5_000, queuedRows: 1_000_000, csvRows: 1_000_000)
-    static let quick = Scale(batchedMessages: 40_000, singleSeconds: 3, pacedMessages: 3_000, aggregatePerChannel: 1_000, queuedRows: 200_000, csvRows: 200_000)
+    static let full = Scale(batchedMessages: 200_000, singleSeconds: 8, pacedMessages: 10_000, pacedSeconds: 12, aggregatePerChannel: 5_000, queuedRows: 1_000_000, csvRows: 1_000_000)
+    static let quick = Scale(batchedMessages: 40_000, singleSeconds: 3, pacedMessages: 3_000, pacedSeconds: 4, aggregatePerChannel: 1_000, queuedRows: 200_000, csvRows: 200_000)
 }
 
 /// One line of the results table.

@@ -120,7 +120,8 @@ struct ReloadTests {
                 writeConfig(both, baseURL: url)
                 #expect(try await reload(d).added == ["slow"])
                 #expect(try await eventually { try await state(d, ids[1]) == .sent })
-                clock.advance(byMillis: 1_000)
+                // Slots are (1 s + pacing_guard) / messages_per_second apart.
+                clock.advance(byMillis: 1_010)
                 #expect(try await eventually { try await state(d, ids[2]) == .sent })
                 clock.advance(byMillis: 10_000)
                 let to = sandbox.state.received().map(\.to).sorted()
@@ -179,12 +180,13 @@ struct ReloadTests {
                 #expect(try await d.channels().channels[0].limitMps == 2)
 
                 for i in 0..<5 { _ = try await d.sendText("m\(i)", to: "+491511234000\(i)") }
-                // Time stands still: at 2 a second, requests leave 500 ms apart; unlimited, all five would go now.
+                // Time stands still: at 2 a second, requests leave (1 s + the 10 ms pacing guard) / 2
+                // = 505 ms apart; unlimited, all five would go now.
                 #expect(try await eventually { sandbox.state.received().count == 1 })
                 try await Task.sleep(nanoseconds: 100_000_000)
                 #expect(sandbox.state.received().count == 1)
                 for sent in 2...5 {
-                    clock.advance(byMillis: 500)
+                    clock.advance(byMillis: 505)
                     #expect(try await eventually { sandbox.state.received().count == sent })
                 }
                 // Whatever happened above, no request may wait on the stopped clock at shutdown.

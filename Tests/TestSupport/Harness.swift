@@ -8,17 +8,18 @@ import Sandbox
 import ServiceLifecycle
 import WhatsApp
 
-/// Runs the built-in sandbox on a free loopback port for the duration of `body`.
+/// Runs the built-in sandbox on a free loopback port (or `port`) for the duration of `body`.
 public func withSandbox<T: Sendable>(
     keys: [String: SandboxKey] = [:],
     faults: SandboxFaults = .init(),
     rules: SandboxRules = .init(),
     clock: any OutboxClock = SystemClock(),
+    port: Int = 0,
     _ body: (SandboxServer, _ baseURL: String) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "sandbox")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: .init(host: "127.0.0.1", port: 0, keys: keys, faults: faults, rules: rules), clock: clock, logger: logger)
+    let server = SandboxServer(configuration: .init(host: "127.0.0.1", port: port, keys: keys, faults: faults, rules: rules), clock: clock, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
