@@ -83,7 +83,9 @@ struct WebhookEndToEndTests {
                 try await connect(sandbox, d)
                 let id = try await d.sendText("x", to: "+4915100000023")
                 let m = try await d.waitFor(id, in: [.sent, .delivered, .read])
-                #expect(m.attempts?.map(\.outcome) == [.unknownOutcome])
+                // (On a busy machine a first try may not even connect within 300 ms: that one is
+                // "not sent", provably never reached the API, and is no duplicate.)
+                #expect(m.attempts?.filter { $0.errorTitle != "not sent" }.map(\.outcome) == [.unknownOutcome])
                 #expect(m.events?.contains { $0.status == "settled" } == true)
                 #expect(m.wamid == sandbox.state.received().first?.wamid)
                 #expect(sandbox.state.received().count == 1)
