@@ -9,5 +9,6 @@ public enum Migrations {
         ("0005_retention", String(decoding: PackageResources._005_retention_sql, as: UTF8.self)),
         ("0006_lean_indexes", String(decoding: PackageResources._006_lean_indexes_sql, as: UTF8.self)),
         ("0007_bsuid_audit", String(decoding: PackageResources._007_bsuid_audit_sql, as: UTF8.self)),
+        ("0008_events", String(decoding: PackageResources._008_events_sql, as: UTF8.self)),
     ]
 }

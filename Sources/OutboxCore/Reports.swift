@@ -81,10 +81,24 @@ public struct InboundReport: Sendable, Equatable {
     /// `+` and digits, or the customer's BSUID (username users have no number in the payload).
     public var recipient: String
     public var timestampMillis: Int64
+    /// What the event log says of it: its wamid, type (`text`, `image`, ...), the text of a
+    /// text message, the whole message object as it came, and the wamid it replies to
+    /// (`context.id`), when there are.
+    public var wamid: String?
+    public var type: String?
+    public var text: String?
+    public var message: JSONValue?
+    public var contextWamid: String?
 
-    public init(channel: String, recipient: String, timestampMillis: Int64) {
+    public init(channel: String, recipient: String, timestampMillis: Int64, wamid: String? = nil, type: String? = nil, text: String? = nil,
+                message: JSONValue? = nil, contextWamid: String? = nil) {
         self.channel = channel
         self.recipient = recipient
         self.timestampMillis = timestampMillis
+        self.wamid = wamid
+        self.type = type
+        self.text = text
+        self.message = message
+        self.contextWamid = contextWamid
     }
 }

@@ -49,6 +49,10 @@ public struct RetentionPass: Codable, Sendable, Equatable {
     /// Processed webhook payloads erased, and deleted.
     public var payloadsErased: Int
     public var payloadsDeleted: Int
+    /// Event log rows deleted, and inbound events whose message content was erased (nil in
+    /// passes recorded before the event log existed).
+    public var eventsDeleted: Int?
+    public var eventsErased: Int?
     /// The policy the pass applied (nil: off).
     public var eraseBodiesAfterMillis: Int64?
     public var deleteAfterMillis: Int64?
@@ -57,6 +61,7 @@ public struct RetentionPass: Codable, Sendable, Equatable {
         case startedMillis = "started_ms", durationMillis = "duration_ms", bodiesErased = "bodies_erased"
         case messagesDeleted = "messages_deleted", payloadsErased = "payloads_erased", payloadsDeleted = "payloads_deleted"
         case eraseBodiesAfterMillis = "erase_bodies_after_ms", deleteAfterMillis = "delete_after_ms"
+        case eventsDeleted = "events_deleted", eventsErased = "events_erased"
     }
 
     public init(startedMillis: Int64, durationMillis: Int64 = 0, bodiesErased: Int = 0, messagesDeleted: Int = 0,

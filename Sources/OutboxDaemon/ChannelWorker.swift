@@ -67,7 +67,7 @@ struct ChannelWorker: Sendable {
                 limit = current
                 logger.notice("channel rate changed", metadata: ["channel": "\(config.name)", "limit_mps": "\(current)", "configured_mps": "\(config.messagesPerSecond)"])
                 shared.state.withLock { $0.pacer.setLimit(current) }
-                do { try await store.saveRate(channel: config.name, mps: adaptive) } catch {
+                do { try await store.saveRate(channel: config.name, mps: adaptive, nowMillis: now / Nanos.perMillisecond) } catch {
                     logger.error("cannot save the channel's rate", metadata: ["channel": "\(config.name)", "error": "\(error)"])
                 }
             }

@@ -82,7 +82,7 @@ struct ChannelsController: Sendable {
             return JSONResponse.error(.unknownChannel, "no channel named '\(name)' is configured", field: "channel")
         }
         do {
-            try await store.resume(channel: name, liftingSpamHoldAt: clock.nowMillis())
+            try await store.resume(channel: name, liftingSpamHoldAt: clock.nowMillis(), nowMillis: clock.nowMillis())
             runtime.setPause(nil)
             return JSONResponse.make(["channel": name, "paused": "false"])
         } catch {

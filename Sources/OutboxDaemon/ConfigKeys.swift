@@ -40,10 +40,10 @@ enum ConfigKeys {
     static let second: Int64 = 1_000, minute: Int64 = 60_000, hour: Int64 = 3_600_000, day: Int64 = 86_400_000
     static let mib: Int64 = 1 << 20
 
-    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels
+    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels + subscribers
 
     static let top: [ConfigKey] = ["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels"]
-        .map { ConfigKey("", $0, .live) }
+        .map { ConfigKey("", $0, .live) } + [ConfigKey("", "subscribers", .restart) { $0.subscribers != $1.subscribers }]
 
     static let daemon: [ConfigKey] = [
         ConfigKey("daemon", "database", .restart) { $0.databasePath != $1.databasePath },
@@ -123,6 +123,19 @@ enum ConfigKeys {
         ConfigKey("channels", "hold_on_retry", .live),
         ConfigKey("channels", "portfolio", .live),
         ConfigKey("channels", "health_probe", .live),
+    ]
+
+    /// `[[subscribers]]`: the list is read at start; any change to it needs a restart (reported as `subscribers`).
+    static let subscribers: [ConfigKey] = [
+        ConfigKey("subscribers", "name", .restart),
+        ConfigKey("subscribers", "url", .restart),
+        ConfigKey("subscribers", "secret_file", .restart),
+        ConfigKey("subscribers", "types", .restart),
+        ConfigKey("subscribers", "channels", .restart),
+        ConfigKey("subscribers", "timeout", range: 100...(10 * minute), .restart),
+        ConfigKey("subscribers", "give_up_after", range: second...(30 * day), .restart),
+        ConfigKey("subscribers", "max_retry_delay", range: 100...hour, .restart),
+        ConfigKey("subscribers", "batch_size", range: 1...1_000, .restart),
     ]
 
     private static let bySection: [String: [String: ConfigKey]] = Dictionary(grouping: all, by: \.section)

@@ -128,6 +128,7 @@ public enum ConfigLoader {
         config.webhook.maxBodyBytes = try webhook.int("max_body_bytes") ?? config.webhook.maxBodyBytes
         config.webhook.metrics = try webhook.bool("metrics") ?? config.webhook.metrics
         config.retention = try retention(top.table("retention"))
+        config.subscribers = try subscribers(top.array("subscribers"), resolve: resolve)
         return config
     }
 

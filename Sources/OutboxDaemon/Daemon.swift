@@ -25,6 +25,9 @@ public final class Daemon: Sendable {
     private let ready = ReadySignal()
     private let webhookPort = Box<Int?>(nil)
 
+    /// Every route of the socket API, "METHOD /path" (the OpenAPI test checks them against the document).
+    public let socketRoutes: [String]
+
     /// The webhook receiver's port once it listens (useful with port 0), else nil.
     public var webhookListeningPort: Int? { webhookPort.value }
     private let lock: DatabaseLock
@@ -64,11 +67,13 @@ public final class Daemon: Sendable {
         let transport = transport ?? HTTPTransport(
             maxConnectionsPerHost: min(4096, config.channels.reduce(0) { $0 + ($1.maxInFlight ?? config.sender.maxInFlight) }),
             connectTimeoutMillis: config.sender.connectTimeoutMillis, clock: clock)
-        return Daemon(config: config, configPath: configPath, store: store, runtimes: runtimes, transport: transport, clock: clock, logger: logger, lock: lock,
-                      metrics: (metricsRegistry, try await store.lastEventID()))
+        let subscribers = try await SubscriberService.runtimes(for: config.subscribers, store: store)
+        return Daemon(config: config, configPath: configPath, store: store, runtimes: runtimes, subscribers: subscribers, transport: transport, clock: clock,
+                      logger: logger, lock: lock, metrics: (metricsRegistry, try await store.lastEventID()))
     }
 
-    private init(config: DaemonConfig, configPath: String?, store: OutboxStore, runtimes: [ChannelRuntime], transport: any MessageTransport,
+    private init(config: DaemonConfig, configPath: String?, store: OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
+                 transport: any MessageTransport,
                  clock: any OutboxClock, logger: Logger, lock: DatabaseLock, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
         self.config = config
         self.store = store
@@ -88,15 +93,19 @@ public final class Daemon: Sendable {
         let reloader = Reloader(path: configPath, config: config, channels: channels, dispatcher: dispatcher, prober: prober,
                                 webhook: webhookSettings, store: store, clock: clock, logger: logger)
         self.reloader = reloader
-        let socketAPI = SocketAPI.application(
+        let (socketAPI, routes) = SocketAPI.application(
             config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
-            reloader: reloader, accountAPI: transport as? any AccountAPI, clock: clock, logger: logger, metrics: metrics,
+            reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, clock: clock, logger: logger, metrics: metrics,
             onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
             })
+        self.socketRoutes = routes
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
         var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, socketAPI, ReloadOnHangup(reloader: reloader)]
+        if !subscribers.isEmpty {
+            services.insert(SubscriberService(runtimes: subscribers, store: store, clock: clock, logger: logger, metrics: metrics), at: 3)
+        }
         if let listen = config.webhook.listen.flatMap(HostPort.init) {
             let controller = WebhookController(inbox: inboxQueue, processor: processor, live: webhookSettings, channels: channels)
             services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger, metrics: metrics) { [webhookPort] port in

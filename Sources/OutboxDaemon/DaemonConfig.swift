@@ -25,6 +25,8 @@ public struct DaemonConfig: Sendable {
     /// systemd's notification socket (`$NOTIFY_SOCKET`, which `serve` passes in); nil outside systemd.
     public var notifySocket: String?
     public var channels: [ChannelConfig]
+    /// Services that receive the event log as signed webhooks (`[[subscribers]]`).
+    public var subscribers: [SubscriberConfig] = []
 
     public init(databasePath: String, socketPath: String, channels: [ChannelConfig]) {
         self.databasePath = databasePath

@@ -136,9 +136,18 @@ final class InboxProcessor: Service, Sendable {
                     let user = m.userID.flatMap { try? Recipient(bsuid: $0) }
                     if number == nil, let from = m.from { problems.append("inbound message from '\(from.prefix(64))', not a phone number") }
                     if user == nil, let id = m.userID { problems.append("inbound message from user id '\(id.prefix(64))', not a BSUID") }
-                    for r in [number, user].compactMap({ $0 }) {
-                        result.inbound.append(InboundReport(channel: channel, recipient: r.e164,
-                                                            timestampMillis: bounded(m.timestampMillis, "inbound message from \(r.e164)") ?? now))
+                    for (n, r) in [number, user].compactMap({ $0 }).enumerated() {
+                        var report = InboundReport(channel: channel, recipient: r.e164,
+                                                   timestampMillis: bounded(m.timestampMillis, "inbound message from \(r.e164)") ?? now)
+                        // The event log gets the message once, from its first identity (the number when it has one).
+                        if n == 0 {
+                            report.wamid = m.id
+                            report.type = m.type
+                            report.text = m.message?["text"]?["body"]?.stringValue
+                            report.message = m.message
+                            report.contextWamid = m.contextID
+                        }
+                        result.inbound.append(report)
                     }
                 }
             } else {

@@ -129,7 +129,7 @@ final class Reloader: Sendable {
         for (name, keys) in doc.updated.sorted(by: { $0.key < $1.key }) where keys.contains("api_key") {
             guard let runtime = channels.runtime(named: name), runtime.pause(nowMillis: now) != nil else { continue }
             do {
-                try await store.resume(channel: name)
+                try await store.resume(channel: name, nowMillis: now)
                 runtime.setPause(nil)
                 doc.resumed.append(name)
             } catch {

@@ -29,10 +29,11 @@ struct RetentionService: Service {
                 do {
                     let pass = try await self.pass()
                     try await store.saveRetentionPass(pass)
-                    if pass.bodiesErased + pass.messagesDeleted + pass.payloadsErased + pass.payloadsDeleted > 0 {
+                    if pass.bodiesErased + pass.messagesDeleted + pass.payloadsErased + pass.payloadsDeleted + (pass.eventsDeleted ?? 0) + (pass.eventsErased ?? 0) > 0 {
                         logger.info("retention pass", metadata: [
                             "bodies_erased": "\(pass.bodiesErased)", "messages_deleted": "\(pass.messagesDeleted)",
                             "payloads_erased": "\(pass.payloadsErased)", "payloads_deleted": "\(pass.payloadsDeleted)",
+                            "events_deleted": "\(pass.eventsDeleted ?? 0)", "events_erased": "\(pass.eventsErased ?? 0)",
                             "duration_ms": "\(pass.durationMillis)",
                         ])
                     }
@@ -68,6 +69,12 @@ struct RetentionService: Service {
                 pass.payloadsDeleted += n
                 if n < limit { break }
             }
+            pass.eventsDeleted = 0
+            while true {
+                let n = try await throttled { try await store.deleteEvents(before: delete, limit: limit) }
+                pass.eventsDeleted! += n
+                if n < limit { break }
+            }
         }
         if let erase {
             while true {
@@ -78,6 +85,12 @@ struct RetentionService: Service {
             while true {
                 let r = try await throttled { try await store.erasePayloads(receivedBefore: erase, limit: limit) }
                 pass.payloadsErased += r.erased
+                if r.done { break }
+            }
+            pass.eventsErased = 0
+            while true {
+                let r = try await throttled { try await store.eraseEventContent(before: erase, limit: limit) }
+                pass.eventsErased! += r.erased
                 if r.done { break }
             }
         }

@@ -9,22 +9,25 @@ import ServiceLifecycle
 enum SocketAPI {
     static func application(
         config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
-        reloader: Reloader, accountAPI: (any AccountAPI)?, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
+        reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [], clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
         onListening: @escaping @Sendable () -> Void
-    ) -> any Service {
+    ) -> (service: any Service, routes: [String]) {
         let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
-                                 accountAPI: accountAPI, clock: clock)
+                                 accountAPI: accountAPI, subscribers: subscribers, clock: clock)
         metrics.addRoute(to: router)
         router.addMethodNotAllowed()
-        return Application(
+        let routes = router.routes.map { "\($0.method) \($0.path)" }.sorted()
+        let app = Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
             onServerRunning: { _ in onListening() },
             logger: logger)
+        return (app, routes)
     }
 
     static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
-                            channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, clock: any OutboxClock) -> Router<BasicRequestContext> {
+                            channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [],
+                            clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         let v1 = router.group("v1")
@@ -37,6 +40,9 @@ enum SocketAPI {
         ImportsController(store: store, clock: clock).addRoutes(to: v1)
         WebhookConfigController(registry: channels, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
         ReloadController(reloader: reloader).addRoutes(to: v1)
+        EventsController(store: store, clock: clock).addRoutes(to: v1)
+        SubscribersController(store: store, runtimes: subscribers, clock: clock).addRoutes(to: v1)
+        OpenAPIController().addRoutes(to: v1)
         // Webhook payloads relayed by a deployment whose public endpoint lives elsewhere.
         v1.post("inbound") { request, _ -> Response in
             let channel = request.uri.queryParameters.get("channel").map { String($0) }

@@ -28,6 +28,12 @@ public struct ChannelCounts: Sendable, Equatable {
 
 extension OutboxStore {
     static func setPause(_ db: Database, channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) throws {
+        let before = try Row.fetchOne(db.cachedStatement(sql: "SELECT paused_reason, paused_until FROM channel_state WHERE channel = ?"), arguments: [channel])
+        if before?["paused_reason"] as String? != reason || before?["paused_until"] as Int64? != untilMillis {
+            try logEvent(db, .paused, channel: channel, messageID: nil, at: nowMillis, data: [
+                "reason": .string(reason), "until": untilMillis.map { .string(RFC3339.format(millis: $0)) } ?? .null,
+            ])
+        }
         try db.execute(sql: """
             INSERT INTO channel_state (channel, paused_reason, paused_at, paused_until) VALUES (?, ?, ?, ?)
             ON CONFLICT(channel) DO UPDATE SET paused_reason = excluded.paused_reason,
@@ -43,19 +49,26 @@ extension OutboxStore {
     /// Lifts a channel's pause, and with `liftingSpamHoldAt` its spam-limit hold too (whose
     /// level still counts if the limit comes again). Returns false when nothing was lifted.
     @discardableResult
-    public func resume(channel: String, liftingSpamHoldAt nowMillis: Int64? = nil) async throws(StoreError) -> Bool {
+    public func resume(channel: String, liftingSpamHoldAt spamHoldMillis: Int64? = nil, nowMillis: Int64) async throws(StoreError) -> Bool {
         try await write { db in
             try db.execute(sql: "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL, paused_until = NULL WHERE channel = ? AND paused_reason IS NOT NULL",
                            arguments: [channel])
             let paused = db.changesCount > 0
-            guard let nowMillis else { return paused }
-            return try Self.liftSpamHold(db, channel: channel, nowMillis: nowMillis) || paused
+            if paused { try Self.logEvent(db, .resumed, channel: channel, messageID: nil, at: nowMillis) }
+            guard let spamHoldMillis else { return paused }
+            return try Self.liftSpamHold(db, channel: channel, nowMillis: spamHoldMillis) || paused
         }
     }
 
     /// Saves the adaptive rate in force (nil: the configured one), so it survives a restart.
-    public func saveRate(channel: String, mps: Int?) async throws(StoreError) {
+    /// A change is an event: `mps` is the rate in force, null when the configured one is back.
+    public func saveRate(channel: String, mps: Int?, nowMillis: Int64) async throws(StoreError) {
         try await write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT current_mps FROM channel_state WHERE channel = ?", arguments: [channel])
+            if row?["current_mps"] as Int? != mps {
+                try Self.logEvent(db, .rateChanged, channel: channel, messageID: nil, at: nowMillis,
+                                  data: ["mps": mps.map { .int(Int64($0)) } ?? .null])
+            }
             try db.execute(sql: """
                 INSERT INTO channel_state (channel, current_mps) VALUES (?, ?)
                 ON CONFLICT(channel) DO UPDATE SET current_mps = excluded.current_mps

@@ -296,11 +296,14 @@ extension OutboxStore {
                        awaiting_settlement = 0, last_error = NULL
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [wamid, nowMillis, nowMillis, h.counted, h.rateLimited, m.id])
+            // A status webhook can have moved the message on while its answer was on the way.
+            if db.changesCount > 0 { try logSent(db, channel: m.channel, messageID: m.id, wamid: wamid, at: nowMillis) }
         case .fail(let reason):
             try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'failed', last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?, awaiting_settlement = 0
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [reason, nowMillis, h.counted, h.rateLimited, m.id])
+            if db.changesCount > 0 { try logFailed(db, channel: m.channel, messageID: m.id, at: nowMillis, reason: reason, error: failure) }
         case .retry(let due):
             if holdOnRetry || pairLimit {
                 try hold(db, channel: m.channel, recipient: m.recipient, untilMillis: due)
@@ -314,6 +317,12 @@ extension OutboxStore {
                 UPDATE messages SET awaiting_settlement = 1, due_at = ?, last_error = ?, updated_at = ?, attempts = ?, rate_limited = ?
                 WHERE id = ? AND state = 'sending'
                 """).execute(arguments: [until, failure?.summary, nowMillis, h.counted, h.rateLimited, m.id])
+            if db.changesCount > 0 {
+                try logEvent(db, .unknownOutcome, channel: m.channel, messageID: m.id, at: nowMillis, data: [
+                    "detail": failure?.details.map(JSONValue.string) ?? .null,
+                    "settle_by": .string(RFC3339.format(millis: until)),
+                ])
+            }
         case .pauseChannel(let reason, let until):
             try db.cachedStatement(sql: """
                 UPDATE messages SET state = 'queued', due_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND state = 'sending'
@@ -328,6 +337,11 @@ extension OutboxStore {
             .execute(arguments: [state.rawValue, reason, nowMillis, id])
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO events (message_id, at, status, detail) VALUES (?, ?, ?, ?)")
             .execute(arguments: [id, nowMillis, state.rawValue, reason])
+        switch state {
+        case .failed: try logFailed(db, channel: nil, messageID: id, at: nowMillis, reason: reason, error: nil)
+        case .expired, .cancelled: try logMessageEvent(db, state == .expired ? .expired : .cancelled, messageID: id, at: nowMillis, data: ["reason": .string(reason)])
+        default: break
+        }
     }
 
     /// At start-up: every message left in `sending` by a process that stopped mid-request.
@@ -348,6 +362,10 @@ extension OutboxStore {
                            last_error = 'outcome unknown: the daemon stopped while this message was being sent'
                     WHERE id = ?
                     """, arguments: [nowMillis + waitMillis, nowMillis, row["id"]])
+                try Self.logEvent(db, .unknownOutcome, channel: row["channel"], messageID: row["id"], at: nowMillis, data: [
+                    "detail": .string("the daemon stopped while this message was being sent"),
+                    "settle_by": .string(RFC3339.format(millis: nowMillis + waitMillis)),
+                ])
             }
             return rows.count
         }

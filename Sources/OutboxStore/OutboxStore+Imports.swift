@@ -15,6 +15,11 @@ extension OutboxStore {
                 INSERT INTO events (message_id, at, status, detail)
                 SELECT id, ?, 'cancelled', 'cancelled with its import' FROM messages WHERE import_id = ? AND state = 'queued'
                 """, arguments: [nowMillis, importID])
+            try db.execute(sql: """
+                INSERT INTO event_log (at, type, channel, message_id, data)
+                SELECT ?, 'cancelled', channel, id, json_object('reason', 'cancelled with its import') FROM messages
+                WHERE import_id = ? AND state = 'queued' ORDER BY id
+                """, arguments: [nowMillis, importID])
             try db.execute(sql: "UPDATE messages SET state = 'cancelled', updated_at = ? WHERE import_id = ? AND state = 'queued'",
                            arguments: [nowMillis, importID])
             return db.changesCount

@@ -102,6 +102,7 @@ extension OutboxStore {
                 }
                 for i in p.inbound {
                     try Self.apply(i, db: db)
+                    try Self.logInbound(i, db: db, nowMillis: nowMillis)
                     effects.moved.insert(i.channel)
                 }
                 try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
@@ -132,6 +133,23 @@ extension OutboxStore {
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE processed_at IS NULL") ?? 0,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM inbox WHERE error IS NOT NULL") ?? 0)
         }
+    }
+
+    /// The customer's message in the event log; `message_id` is ours it replies to (its
+    /// `context.id` is that message's wamid), when there is one.
+    static func logInbound(_ i: InboundReport, db: Database, nowMillis: Int64) throws {
+        // A customer known by a number and a BSUID is two reports of one message: logged once.
+        guard i.message != nil || i.wamid != nil else { return }
+        let data: [String: JSONValue] = [
+            "from": .string(i.recipient), "wamid": i.wamid.map(JSONValue.string) ?? .null, "message_type": i.type.map(JSONValue.string) ?? .null,
+            "text": i.text.map(JSONValue.string) ?? .null, "message": i.message ?? .null,
+            "reply_to_wamid": i.contextWamid.map(JSONValue.string) ?? .null,
+            "sent_at": .string(RFC3339.format(millis: i.timestampMillis)),
+        ]
+        try db.cachedStatement(sql: """
+            INSERT INTO event_log (at, type, channel, message_id, data)
+            VALUES (?1, 'inbound', ?2, (SELECT id FROM messages WHERE wamid = ?3), ?4)
+            """).execute(arguments: [nowMillis, i.channel, i.contextWamid, JSONValue.object(data).canonicalText])
     }
 
     /// A customer wrote: their window opens, and so does that of every number they are an

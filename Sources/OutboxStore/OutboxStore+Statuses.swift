@@ -58,10 +58,16 @@ extension OutboxStore {
                            last_error = NULL, updated_at = ? WHERE id = ?
                     """).execute(arguments: [newState.rawValue, s.wamid, at, nowMillis, id])
                 if (row["awaiting_settlement"] as Int) == 1 || state == .queued {
+                    let detail = "the request's outcome was unknown; a '\(s.status)' status shows the API took it (\(s.wamid)), so it is not resent"
                     try db.cachedStatement(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, 'settled', ?)").execute(arguments: [
-                        id, nowMillis, "the request's outcome was unknown; a '\(s.status)' status shows the API took it (\(s.wamid)), so it is not resent",
+                        id, nowMillis, detail,
                     ])
+                    try logEvent(db, .settled, channel: row["channel"], messageID: id, at: nowMillis,
+                                 data: ["wamid": .string(s.wamid), "status": .string(s.status), "detail": .string(detail)])
                 }
+                // The API took it: a `sent`, then what the status says beyond that.
+                try logSent(db, channel: row["channel"], messageID: id, wamid: s.wamid, at: nowMillis)
+                if rank > 1 { try logStatus(db, s, rank: rank, channel: row["channel"], messageID: id, at: at, nowMillis: nowMillis) }
             case .sent, .delivered, .read, .failed:
                 // Forward only; a delivered or read after a failed proves the failure wrong.
                 let current = state == .failed ? 0 : (StatusReport.rank(state.rawValue) ?? 0)
@@ -69,6 +75,8 @@ extension OutboxStore {
                     try db.cachedStatement(sql: "UPDATE messages SET state = ?, wamid = coalesce(wamid, ?), updated_at = ? WHERE id = ?")
                         .execute(arguments: [newState.rawValue, s.wamid, nowMillis, id])
                 }
+                // Each receipt once (the timeline's unique index saw to that); a `sent` receipt adds nothing to the answer's.
+                if rank > 1 { try logStatus(db, s, rank: rank, channel: row["channel"], messageID: id, at: at, nowMillis: nowMillis) }
             case .expired, .cancelled:
                 break
             }
@@ -76,8 +84,10 @@ extension OutboxStore {
         }
         guard s.status == "failed" else { return nil }
         if [.queued, .sending, .sent, .delivered].contains(state) {
+            let reason = "failed status: " + (s.error?.summary ?? "no error given")
             try db.cachedStatement(sql: "UPDATE messages SET state = 'failed', last_error = ?, awaiting_settlement = 0, updated_at = ? WHERE id = ?")
-                .execute(arguments: ["failed status: " + (s.error?.summary ?? "no error given"), nowMillis, id])
+                .execute(arguments: [reason, nowMillis, id])
+            try logFailed(db, channel: row["channel"], messageID: id, at: nowMillis, reason: reason, error: s.error ?? APIFailure(httpStatus: nil, code: nil, title: nil, details: nil))
         }
         if let meaning = s.meaning {
             effects.merge(try applyFacts(meaning, failure: s.error, db: db, messageID: id, channel: channel, recipient: row["recipient"],
@@ -85,6 +95,12 @@ extension OutboxStore {
         }
         // A failure fact (closed window, paused template, a pause) can move the queue: wake the channel too.
         return channel
+    }
+
+    /// A `delivered` or `read` receipt (`played` counts as read), with when the API says it happened.
+    static func logStatus(_ db: Database, _ s: StatusReport, rank: Int, channel: String, messageID: Int64, at: Int64, nowMillis: Int64) throws {
+        try logEvent(db, rank == 2 ? .delivered : .read, channel: channel, messageID: messageID, at: nowMillis,
+                     data: ["wamid": .string(s.wamid), "status_at": .string(RFC3339.format(millis: at))])
     }
 
     static func messageID(fromCallbackData text: String, instanceID: String) -> Int64? {

@@ -34,6 +34,8 @@ extension OutboxStore {
         // equality is canonical equivalence, which would call an NFD resubmission of an NFC
         // body (or key) the same content.
         var keysInBatch: [[UInt8]: (id: Int64, to: String, payload: String)] = [:]
+        // Ids of the rows created here: one writer, so they are one ascending range.
+        var created: (first: Int64, last: Int64)?
         for s in batch {
             let payload = s.message.canonicalText
             if let key = s.idempotencyKey {
@@ -60,9 +62,11 @@ extension OutboxStore {
                 continue
             }
             let id = db.lastInsertedRowID
+            created = (created?.first ?? id, id)
             if let key = s.idempotencyKey { keysInBatch[Array((s.channel + "\u{0}" + key).utf8)] = (id, s.recipient.e164, payload) }
             results.append(.created(id: id))
         }
+        if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
         return results
     }
 
@@ -77,6 +81,7 @@ extension OutboxStore {
             try db.execute(sql: "UPDATE messages SET state = 'cancelled', updated_at = ? WHERE id = ?", arguments: [nowMillis, id])
             try db.execute(sql: "INSERT INTO events (message_id, at, status, detail) VALUES (?, ?, 'cancelled', 'cancelled by request')",
                            arguments: [id, nowMillis])
+            try Self.logMessageEvent(db, .cancelled, messageID: id, at: nowMillis, data: ["reason": .string("cancelled by request")])
             return (true, .cancelled)
         }
     }

@@ -14,6 +14,10 @@ public final class OutboxStore: Sendable {
     /// status for a message of another database is never matched to one of ours.
     public let instanceID: String
     public let path: String
+    /// Rung after each commit that wrote to the event log (long polls and subscribers wait on it).
+    public let eventSignal: EventSignal
+    /// Keeps the observation that rings `eventSignal` alive as long as the store.
+    private let eventObservation: AnyDatabaseCancellable
 
     /// Opens (creating and migrating as needed) the database at `path`.
     public init(path: String) throws(StoreError) {
@@ -32,6 +36,12 @@ public final class OutboxStore: Sendable {
             }
             try Self.migrator.migrate(pool)
             self.pool = pool
+            // Called on the writer after each commit that changed `event_log`: only the
+            // statements that touch that table are observed.
+            let signal = EventSignal()
+            self.eventSignal = signal
+            self.eventObservation = DatabaseRegionObservation(tracking: Table("event_log"))
+                .start(in: pool, onError: { _ in }, onChange: { _ in signal.ring() })
             self.instanceID = try pool.write { db in
                 if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'instance_id'") { return id }
                 let id = String(UInt32.random(in: .min ... .max), radix: 36)

@@ -15,6 +15,9 @@ public struct WebhookPayload: Sendable, Equatable {
         public var type: String?
         public var timestampMillis: Int64?
         public var phoneNumberID: String?
+        /// The message object as it came (for the event log), and the wamid it replies to.
+        public var message: JSONValue?
+        public var contextID: String?
     }
 
     /// Delivery statuses of messages we sent, each failure with its meaning by `ErrorTable`
@@ -77,7 +80,8 @@ public struct WebhookPayload: Sendable, Equatable {
             // System messages (number changes and the like) are not the customer writing.
             if m["type"]?.stringValue == "system" { continue }
             inbound.append(Inbound(from: from, userID: userID, id: m["id"]?.stringValue, type: m["type"]?.stringValue,
-                                   timestampMillis: Self.millis(m["timestamp"]), phoneNumberID: phoneNumberID))
+                                   timestampMillis: Self.millis(m["timestamp"]), phoneNumberID: phoneNumberID,
+                                   message: m, contextID: m["context"]?["id"]?.stringValue))
         }
         for e in value["errors"]?.arrayValue ?? [] {
             if let e = e.objectValue { errors.append(Self.failure(e)) }

@@ -25,7 +25,7 @@ struct BenchMain: AsyncParsableCommand {
 
     /// The benchmark phases, in the order a run takes them.
     enum Phase: String, CaseIterable {
-        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention
+        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events
     }
 
     func validate() throws {
@@ -59,6 +59,7 @@ struct BenchMain: AsyncParsableCommand {
             if phases.contains(.csv) { rows += try await bench.csvImport() }
             if phases.contains(.memory) { rows += try await bench.memoryWithMillionQueued() }
             if phases.contains(.retention) { rows += try await bench.retentionUnderLoad() }
+            if phases.contains(.events) { rows += try await bench.events() }
         } catch {
             await bench.stop()
             throw error

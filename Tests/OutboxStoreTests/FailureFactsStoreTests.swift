@@ -74,7 +74,7 @@ struct FailureFactsStoreTests {
         #expect(Set(after.map(\.recipient)) == ["+4915100000002", "+4915100000003", "+4915100000004"])
 
         // An operator's resume lifts the hold.
-        #expect(try await store.resume(channel: "main", liftingSpamHoldAt: 5_000))
+        #expect(try await store.resume(channel: "main", liftingSpamHoldAt: 5_000, nowMillis: 5_000))
         #expect(try await store.spamHolds(nowMillis: 5_000).isEmpty)
     }
 

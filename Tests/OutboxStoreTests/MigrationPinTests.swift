@@ -16,6 +16,7 @@ struct MigrationPinTests {
         "0005_retention": (552, 0x5AF4_E10C_3B27_447A),
         "0006_lean_indexes": (5_347, 0xED4A_36E8_61E2_0D36),
         "0007_bsuid_audit": (6_633, 0x3363_9C1D_3369_6B22),
+        "0008_events": (1_372, 0xE4F5_6E0A_D2C7_59FF),
     ]
 
     static func fingerprint(_ text: String) -> UInt64 {
