@@ -15,8 +15,9 @@ enum SocketAPI {
         let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
                                  accountAPI: accountAPI, subscribers: subscribers, clock: clock)
         metrics.addRoute(to: router)
-        router.addMethodNotAllowed()
+        // The routes as written (before the 405 answers fill in every other method).
         let routes = router.routes.map { "\($0.method) \($0.path)" }.sorted()
+        router.addMethodNotAllowed()
         let app = Application(
             router: router,
             configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),

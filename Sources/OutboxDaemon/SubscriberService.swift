@@ -17,7 +17,6 @@ final class SubscriberService: Service, Sendable {
     let clock: any OutboxClock
     let logger: Logger
     let metrics: OutboxMetrics
-    let http: HTTPClient
     /// How often a moving cursor is saved: a crash re-delivers at most this much.
     static let persistEveryMillis: Int64 = 1_000
 
@@ -27,13 +26,17 @@ final class SubscriberService: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
+    }
+
+    /// The subscribers' own HTTP client (never the dispatcher's), made when the service runs.
+    static func makeClient() -> HTTPClient {
         var config = HTTPClient.Configuration()
         config.tracing.tracer = nil
         config.httpVersion = .http1Only
         config.decompression = .disabled
         config.redirectConfiguration = .disallow
         config.timeout = .init(connect: .seconds(5))
-        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
     /// Loads each subscriber's stored progress; one never seen before starts after the newest
@@ -53,9 +56,10 @@ final class SubscriberService: Service, Sendable {
 
     func run() async throws {
         let stopping = StopFlag()
+        let http = Self.makeClient()
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
-                for r in runtimes { group.addTask { await self.loop(r, stopping: stopping) } }
+                for r in runtimes { group.addTask { await self.loop(r, http: http, stopping: stopping) } }
             }
         } onGracefulShutdown: {
             stopping.set()
@@ -66,7 +70,7 @@ final class SubscriberService: Service, Sendable {
         try? await http.shutdown()
     }
 
-    private func loop(_ r: SubscriberRuntime, stopping: StopFlag) async {
+    private func loop(_ r: SubscriberRuntime, http: HTTPClient, stopping: StopFlag) async {
         var health = SubscriberHealth(maxDelayMillis: r.config.maxRetryDelayMillis, giveUpAfterMillis: r.config.giveUpAfterMillis,
                                       failingSinceMillis: r.snapshot.progress.failingSinceMillis)
         var rng = SystemRandomNumberGenerator()
@@ -90,7 +94,7 @@ final class SubscriberService: Service, Sendable {
                 await waitForEvents(r, after: seen, stopping: stopping)
                 continue
             }
-            let outcome = await post(page.events, to: r.config)
+            let outcome = await post(page.events, to: r.config, http: http)
             let now = clock.nowMillis()
             if let error = outcome {
                 let (retryAt, change) = health.failed(nowMillis: now, using: &rng)
@@ -102,7 +106,7 @@ final class SubscriberService: Service, Sendable {
                     metrics.subscriberFailing(r.name, true)
                     try? await store.appendEvent(.subscriberFailing, channel: nil, data: [
                         "subscriber": .string(r.name), "since": .string(RFC3339.format(millis: since)), "error": .string(error),
-                        "cursor": .string(String(cursor)),
+                        "delivered_through": .string(String(cursor)),
                     ], nowMillis: now)
                     await persist(r, force: true)
                 }
@@ -136,7 +140,7 @@ final class SubscriberService: Service, Sendable {
     }
 
     /// POSTs one batch; nil on a 2xx, else why not (never the secret).
-    private func post(_ events: [LoggedEvent], to s: SubscriberConfig) async -> String? {
+    private func post(_ events: [LoggedEvent], to s: SubscriberConfig, http: HTTPClient) async -> String? {
         let body: [UInt8]
         let id: String
         if s.batchSize == 1, let e = events.first {

@@ -60,8 +60,12 @@ extension OutboxStore {
     /// Appends an event from outside the store's own changes (opt-outs and template reviews
     /// write theirs through this until they live in the store; subscribers failing and
     /// recovering). One transaction of its own.
+    /// Keys every event has; a type's own fields never take them (the JSON would hold a key twice).
+    public static let reservedEventKeys: Set<String> = ["cursor", "at", "type", "channel", "message_id"]
+
     public func appendEvent(_ type: EventType, channel: String?, messageID: Int64? = nil, data: [String: JSONValue]? = nil,
                             nowMillis: Int64) async throws(StoreError) {
+        let data = data?.filter { !Self.reservedEventKeys.contains($0.key) }
         try await write { db in try Self.logEvent(db, type, channel: channel, messageID: messageID, at: nowMillis, data: data) }
     }
 }

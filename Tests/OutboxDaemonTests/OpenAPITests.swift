@@ -65,7 +65,8 @@ struct OpenAPITests {
             config.subscribers = [SubscriberConfig(name: "hook", url: "http://127.0.0.1:9/hook", secret: SigningKey(text: "whsec_c2VjcmV0")!)]
             try await withDaemon(config, dir: dir) { d in
                 let doc = try await document(d)
-                let paths = Array((doc["paths"]?.objectValue ?? [:]).keys)
+                // Literal paths first: /v1/messages/batch before /v1/messages/{id}.
+                let paths = (doc["paths"]?.objectValue ?? [:]).keys.sorted { ($0.filter { $0 == "{" }.count, $0) < ($1.filter { $0 == "{" }.count, $1) }
                 var exchanges: [Exchange] = []
                 func call(_ method: Method, _ path: String, _ body: String? = nil) async throws -> Exchange {
                     let bytes = body.map { Array($0.utf8) }
@@ -79,13 +80,15 @@ struct OpenAPITests {
                     return e
                 }
                 let submitted = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915112345678","message":{"type":"text","text":{"body":"Hi"}},"idempotency_key":"k1","import_id":"imp1"}"#)
+                #expect(submitted.status == 202, "\(String(decoding: submitted.body, as: UTF8.self))")
                 let id = try JSONDecoder().decode(SubmitResponse.self, from: Data(submitted.body)).id
                 _ = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915112345678","message":{"type":"text","text":{"body":"Hi"}},"idempotency_key":"k1","import_id":"imp1"}"#)
                 _ = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915112345678","message":{"type":"text","text":{"body":"Other"}},"idempotency_key":"k1"}"#)
                 _ = try await call(.POST, "/v1/messages", #"{"channel":"nope","to":"+4915112345678","message":{"type":"text","text":{"body":"Hi"}}}"#)
                 _ = try await call(.POST, "/v1/messages", "{not json")
                 _ = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915112345678","message":{"type":"text","text":{"body":"x"}},"expires_at":"2000-01-01T00:00:00Z"}"#)
-                let later = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915100000009","message":{"type":"text","text":{"body":"later"}},"not_before":"2100-01-01T00:00:00Z","import_id":"imp2"}"#)
+                let soon = RFC3339.format(millis: Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000)
+                let later = try await call(.POST, "/v1/messages", #"{"channel":"main","to":"+4915100000009","message":{"type":"text","text":{"body":"later"}},"not_before":"\#(soon)","import_id":"imp2"}"#)
                 let laterID = try JSONDecoder().decode(SubmitResponse.self, from: Data(later.body)).id
                 _ = try await call(.POST, "/v1/messages/batch", #"{"channel":"main","to":"+4915100000001","message":{"type":"text","text":{"body":"a"}}}"# + "\n" + #"{"channel":"main"}"#)
                 _ = try await call(.POST, "/v1/messages/batch", "\n")

@@ -2,6 +2,7 @@ import Foundation
 import OutboxCore
 import OutboxDaemon
 import Testing
+import TestSupport
 
 @Suite("Config: portfolios and the example config")
 struct PortfolioConfigTests {
@@ -63,6 +64,11 @@ struct PortfolioConfigTests {
         var text = try String(contentsOfFile: path, encoding: .utf8)
         // The key file it names exists only on a real host; read the key from the environment instead.
         text = text.replacingOccurrences(of: #"api_key_file = "/etc/wa-outbox/sales.key""#, with: #"api_key_env = "KEY""#)
+        // The example subscriber too, with a secret file that exists.
+        let dir = TempDir()
+        let secret = dir.keyFile("crm.secret", key: "whsec_c2VjcmV0")
+        text = text.replacingOccurrences(of: "# [[subscribers]]", with: "[[subscribers]]")
+        text = text.replacingOccurrences(of: #"# secret_file = "/etc/wa-outbox/crm.secret""#, with: #"secret_file = "\#(secret)""#)
         // Uncomment the optional keys, so they are checked too (secret files excepted: they must exist).
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             guard line.hasPrefix("# "), line.dropFirst(2).first?.isLetter == true, line.contains(" = "),
@@ -72,5 +78,6 @@ struct PortfolioConfigTests {
         let config = try parse(lines.joined(separator: "\n"))
         #expect(config.channels.map(\.name) == ["sales"])
         #expect(config.channels[0].messagingLimit.tier == 2000)
+        #expect(config.subscribers.map(\.name) == ["crm"] && config.subscribers[0].types == [.delivered, .read, .failed, .inbound])
     }
 }

@@ -100,7 +100,22 @@ struct SubscriberEndToEndTests {
             let first = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
             try await first.waitUntilReady(socketPath: socket)
             let client = DaemonClient(socketPath: socket)
+            do {
+                try await scenario(client: client, first: first, config: config, socket: socket, receiver: receiver, server: &server)
+            } catch {
+                first.signal(SIGKILL)
+                await client.shutdown()
+                await server.stop()
+                throw error
+            }
+            await client.shutdown()
+            await server.stop()
+        }
+    }
 
+    func scenario(client: DaemonClient, first: DaemonProcess, config: String, socket: String, receiver: SubscriberReceiver,
+                  server: inout (port: Int, stop: @Sendable () async -> Void)) async throws {
+        do {
             // Given events flowing to a subscriber that answers
             try await submit(client, 100, from: 0)
             #expect(try await eventually(timeoutSeconds: 20) { receiver.snapshot.cursors["/one"]?.count ?? 0 >= 150 })
@@ -149,8 +164,6 @@ struct SubscriberEndToEndTests {
             #expect(doc.subscribers.allSatisfy { !$0.failing })
             second.signal(SIGTERM)
             #expect(try await second.wait() == 0, "daemon log:\n\(second.log)")
-            await client.shutdown()
-            await server.stop()
         }
     }
 }
