@@ -118,16 +118,17 @@ struct SubscriberEndToEndTests {
         do {
             // Given events flowing to a subscriber that answers
             try await submit(client, 100, from: 0)
-            #expect(try await eventually(timeoutSeconds: 20) { receiver.snapshot.cursors["/one"]?.count ?? 0 >= 150 })
+            #expect(try await eventually(timeoutSeconds: 60) { receiver.snapshot.cursors["/one"]?.count ?? 0 >= 150 })
 
             // When it answers 503 for longer than its give-up age, then stops listening
             receiver.setDown(true)
             try await submit(client, 100, from: 100)
-            let failing = try await eventually(timeoutSeconds: 20) {
+            let failing = try await eventually(timeoutSeconds: 60) {
                 let doc = try await client.call(.GET, "/v1/subscribers", as: SubscribersDocument.self).value
                 return doc.subscribers.first { $0.name == "one" }?.failing == true
             }
             #expect(failing, "the subscriber was not marked failing")
+            try await Task.sleep(for: .milliseconds(1_500))  // its failing state is saved right after
             await server.stop()
 
             // ... and the daemon is killed -9 meanwhile and started again

@@ -29,7 +29,7 @@ struct EventLogTests {
         try await store.record(claimed.map { AttemptRecord(message: $0, startedMillis: 2, latencyMillis: 1, result: .accepted(wamid: "w\($0.id)", messageStatus: nil),
                                                            decision: .sent(wamid: "w\($0.id)")) }, nowMillis: 3)
         let id = claimed[0].id
-        let receipt = { (status: String) in StatusReport(wamid: "w\(id)", status: status, timestampMillis: 4_000, callbackData: nil, error: nil, errorClass: nil) }
+        let receipt = { (status: String) in StatusReport(wamid: "w\(id)", status: status, timestampMillis: 4_000, callbackData: nil, error: nil) }
         // Twice each, and a late `delivered` after `read`: each receipt is one event.
         try await store.applyInbox([ProcessedInbox(id: 0, statuses: [receipt("sent"), receipt("delivered"), receipt("read"), receipt("read"), receipt("delivered")])], nowMillis: 5)
         events = try await all(store)
