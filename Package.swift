@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        // Hummingbird's own dependency (same version): the HTTP part types a listener's
+        // connection handler sees.
+        .package(url: "https://github.com/apple/swift-nio-extras", exact: "1.35.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
@@ -66,6 +69,8 @@ let package = Package(
             dependencies: [
                 "OutboxCore", "OutboxStore", "WhatsApp", "OutboxAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -124,6 +129,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "OutboxCore", "OutboxStore", "OutboxDaemon", "Sandbox", "OutboxClient", "OutboxAPI", "WhatsApp",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -137,6 +143,7 @@ let package = Package(
         .testTarget(name: "OutboxDaemonTests", dependencies: [
             "OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
         .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),

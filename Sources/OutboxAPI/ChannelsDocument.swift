@@ -187,8 +187,11 @@ public struct ChannelsDocument: Codable, Sendable, Equatable {
 
 /// `GET /v1/health`.
 public struct HealthDocument: Codable, Sendable, Equatable {
+    /// "ok", or "degraded" (answered with 503) while the database cannot read or take writes.
     public var status: String
     public var database: String
+    /// Why the status is not "ok", for a human; nil when it is.
+    public var reason: String?
     public var version: String
     public var startedAt: String
     /// Per channel: "ok" or "paused: REASON" (see `channelHealth` for more).
@@ -196,7 +199,7 @@ public struct HealthDocument: Codable, Sendable, Equatable {
     /// Per channel: its state, its last successful send and, when probed, 360dialog's view.
     public var channelHealth: [String: ChannelHealth]?
 
-    enum CodingKeys: String, CodingKey { case status, database, version, startedAt = "started_at", channels, channelHealth = "channel_health" }
+    enum CodingKeys: String, CodingKey { case status, database, reason, version, startedAt = "started_at", channels, channelHealth = "channel_health" }
 
     public init(status: String, database: String, version: String, startedAt: String, channels: [String: String]) {
         self.status = status

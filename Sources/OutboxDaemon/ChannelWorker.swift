@@ -188,7 +188,7 @@ struct ChannelWorker: Sendable {
         recorder.add(AttemptRecord(
             message: message, startedMillis: start / Nanos.perMillisecond, latencyMillis: (end - start) / Nanos.perMillisecond,
             result: result, decision: decision, holdOnRetry: config.rules.holdOnRetry,
-            pairIntervalMillis: config.rules.pairIntervalMillis))
+            pairIntervalMillis: config.rules.pairIntervalMillis), answeredAt: end)
         runtime.finished(result.outcome, decision: decision, atMillis: end / Nanos.perMillisecond)
     }
 

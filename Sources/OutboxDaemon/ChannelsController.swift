@@ -94,6 +94,9 @@ struct ChannelsController: Sendable {
         let now = clock.nowMillis()
         var database = "ok"
         do { try await store.ping() } catch { database = "\(error)" }
+        // Reads may work while writes do not (disk full, read-only, another process's lock):
+        // then nothing can be submitted or sent, and health says so.
+        if database == "ok", let problem = await store.writeProblem() { database = "cannot take writes: \(problem)" }
         var channels: [String: String] = [:]
         var details: [String: ChannelHealth] = [:]
         for r in runtimes {
@@ -104,6 +107,7 @@ struct ChannelsController: Sendable {
         var doc = HealthDocument(status: database == "ok" ? "ok" : "degraded", database: database, version: WaOutboxVersion.current,
                                  startedAt: RFC3339.format(millis: startedMillis), channels: channels)
         doc.channelHealth = details
+        if database != "ok" { doc.reason = "database: \(database)" }
         return JSONResponse.make(doc, status: database == "ok" ? .ok : .serviceUnavailable)
     }
 }

@@ -51,6 +51,10 @@ enum ConfigKeys {
         ConfigKey("daemon", "log_level", .restart) { $0.logLevel != $1.logLevel },
         ConfigKey("daemon", "log_format", .restart) { $0.logFormat != $1.logFormat },
         ConfigKey("daemon", "drain_timeout", range: 0...hour, .restart) { $0.drainTimeoutMillis != $1.drainTimeoutMillis },
+        ConfigKey("daemon", "listener_drain_timeout", range: 100...(10 * minute), .restart) { $0.listenerDrainTimeoutMillis != $1.listenerDrainTimeoutMillis },
+        ConfigKey("daemon", "socket_max_connections", range: 1...60_000, .restart) { $0.socketLimits.maxConnections != $1.socketLimits.maxConnections },
+        ConfigKey("daemon", "socket_idle_timeout", range: 100...day, .restart) { $0.socketLimits.idleTimeoutMillis != $1.socketLimits.idleTimeoutMillis },
+        ConfigKey("daemon", "socket_read_timeout", range: 100...day, .restart) { $0.socketLimits.readTimeoutMillis != $1.socketLimits.readTimeoutMillis },
     ]
 
     static let submission: [ConfigKey] = [
@@ -92,6 +96,10 @@ enum ConfigKeys {
         ConfigKey("webhook", "allow_unauthenticated", .live) { $0.webhook.allowUnauthenticated != $1.webhook.allowUnauthenticated },
         ConfigKey("webhook", "max_body_bytes", range: 1024...(64 * mib), .live) { $0.webhook.maxBodyBytes != $1.webhook.maxBodyBytes },
         ConfigKey("webhook", "metrics", .restart) { $0.webhook.metrics != $1.webhook.metrics },
+        ConfigKey("webhook", "max_connections", range: 1...60_000, .restart) { $0.webhook.limits.maxConnections != $1.webhook.limits.maxConnections },
+        ConfigKey("webhook", "idle_timeout", range: 100...day, .restart) { $0.webhook.limits.idleTimeoutMillis != $1.webhook.limits.idleTimeoutMillis },
+        ConfigKey("webhook", "read_timeout", range: 100...day, .restart) { $0.webhook.limits.readTimeoutMillis != $1.webhook.limits.readTimeoutMillis },
+        ConfigKey("webhook", "max_buffered_bytes", range: mib...(16 * 1024 * mib), .restart) { $0.webhook.maxBufferedBytes != $1.webhook.maxBufferedBytes },
     ]
 
     static let retention: [ConfigKey] = [

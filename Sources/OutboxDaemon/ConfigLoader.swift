@@ -70,6 +70,8 @@ public enum ConfigLoader {
         }
         config.logLevel = try daemon.string("log_level", oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"]) ?? "info"
         config.drainTimeoutMillis = try daemon.duration("drain_timeout") ?? config.drainTimeoutMillis
+        config.listenerDrainTimeoutMillis = try daemon.duration("listener_drain_timeout") ?? config.listenerDrainTimeoutMillis
+        config.socketLimits = try listenerLimits(daemon, prefix: "socket_", defaults: config.socketLimits)
         config.logFormat = try daemon.string("log_format", oneOf: LogFormat.allCases.map(\.rawValue)).flatMap(LogFormat.init) ?? config.logFormat
 
         let submission = try top.table("submission")
@@ -127,9 +129,24 @@ public enum ConfigLoader {
         }
         config.webhook.maxBodyBytes = try webhook.int("max_body_bytes") ?? config.webhook.maxBodyBytes
         config.webhook.metrics = try webhook.bool("metrics") ?? config.webhook.metrics
+        config.webhook.limits = try listenerLimits(webhook, prefix: "", defaults: config.webhook.limits)
+        config.webhook.maxBufferedBytes = try webhook.int("max_buffered_bytes") ?? config.webhook.maxBufferedBytes
+        if config.webhook.maxBufferedBytes < config.webhook.maxBodyBytes {
+            throw .invalid(key: "webhook.max_buffered_bytes", reason: "must not be smaller than webhook.max_body_bytes")
+        }
         config.retention = try retention(top.table("retention"))
         config.subscribers = try subscribers(top.array("subscribers"), resolve: resolve)
         return config
+    }
+
+    /// A listener's `max_connections`, `idle_timeout` and `read_timeout` (with `prefix`), in
+    /// the ranges of `ConfigKeys`.
+    static func listenerLimits(_ t: Table, prefix: String, defaults: ListenerLimits) throws(ConfigError) -> ListenerLimits {
+        var limits = defaults
+        limits.maxConnections = try t.int(prefix + "max_connections") ?? limits.maxConnections
+        limits.idleTimeoutMillis = try t.duration(prefix + "idle_timeout") ?? limits.idleTimeoutMillis
+        limits.readTimeoutMillis = try t.duration(prefix + "read_timeout") ?? limits.readTimeoutMillis
+        return limits
     }
 
     /// `[[portfolios]]`: each business portfolio's messaging limit, by name.

@@ -85,8 +85,14 @@ public final class Daemon: Sendable {
         self.lock = lock
         let submitQueue = SubmitQueue.observed(store: store, clock: clock, metrics: metrics, logger: logger)
         let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
-        let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger, metrics: metrics)
-        let dispatcher = Dispatcher(channels: channels, store: store, transport: transport, config: config, clock: clock, logger: logger, metrics: metrics)
+        let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger, metrics: metrics,
+                                       intakeBytes: config.webhook.maxBufferedBytes)
+        let listen = config.webhook.listen.flatMap(HostPort.init)
+        // The dispatcher claims nothing before both listeners are bound (a port in use stops
+        // the daemon with nothing left `sending`).
+        let gate = StartGate(listeners: listen == nil ? 1 : 2)
+        let dispatcher = Dispatcher(channels: channels, store: store, transport: transport, config: config, clock: clock, logger: logger, metrics: metrics,
+                                    gate: gate)
         let prober = HealthProber(channels: channels, store: store, api: transport as? any AccountAPI,
                                   timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)
         let webhookSettings = Box(config.webhook)
@@ -96,9 +102,10 @@ public final class Daemon: Sendable {
         let (socketAPI, routes) = SocketAPI.application(
             config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
             reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, clock: clock, logger: logger, metrics: metrics,
-            onListening: { [ready] in
+            drainMillis: config.listenerDrainTimeoutMillis, onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
+                gate.arrive()
             })
         self.socketRoutes = routes
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
@@ -106,10 +113,12 @@ public final class Daemon: Sendable {
         if !subscribers.isEmpty {
             services.insert(SubscriberService(runtimes: subscribers, store: store, clock: clock, logger: logger, metrics: metrics), at: 3)
         }
-        if let listen = config.webhook.listen.flatMap(HostPort.init) {
+        if let listen {
             let controller = WebhookController(inbox: inboxQueue, processor: processor, live: webhookSettings, channels: channels)
-            services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger, metrics: metrics) { [webhookPort] port in
+            services.append(WebhookReceiver.application(settings: config.webhook, address: listen, controller: controller, logger: logger, metrics: metrics,
+                                                        drainMillis: config.listenerDrainTimeoutMillis) { [webhookPort] port in
                 webhookPort.value = port
+                gate.arrive()
             })
         }
         if !config.retention.isOff { services.append(RetentionService(store: store, policy: config.retention, clock: clock, logger: logger)) }

@@ -13,6 +13,13 @@ public struct DaemonConfig: Sendable {
     public var logFormat = LogFormat.logfmt
     /// How long in-flight requests may take to finish at shutdown before they are cut off.
     public var drainTimeoutMillis: Int64 = 10_000
+    /// At shutdown, how long each listener waits for requests in progress before it closes
+    /// every connection still open. The webhook receiver and then the socket stop first, so
+    /// a stop takes at most twice this plus `drainTimeoutMillis` plus a few commits, whatever
+    /// clients do.
+    public var listenerDrainTimeoutMillis: Int64 = 3_000
+    /// The socket API's connection limits (`[daemon] socket_*`).
+    public var socketLimits = ListenerLimits(maxConnections: 1024, readTimeoutMillis: 60_000)
     public var submission = SubmissionLimits()
     public var sender = SenderSettings()
     public var retry = RetryPolicy()
@@ -122,5 +129,29 @@ public struct WebhookSettings: Sendable {
     public var maxBodyBytes = 4 << 20
     /// Also serve `GET /metrics` on the receiver's address (it is always on the socket).
     public var metrics = true
+    /// Connection limits of the receiver (`[webhook] idle_timeout`, `read_timeout`, `max_connections`).
+    public var limits = ListenerLimits(maxConnections: 4096, readTimeoutMillis: 10_000)
+    /// Payload bytes being received at once, at most (over the receiver and `/v1/inbound`
+    /// together); a payload that would pass it is answered 503 and comes again later.
+    public var maxBufferedBytes = 64 << 20
     public init() {}
+}
+
+/// What one listener allows a client, so that no client can hold it hostage: open connections
+/// are capped, a kept-alive connection with nothing to do is closed, and so is one whose
+/// request does not arrive in time.
+public struct ListenerLimits: Sendable, Equatable {
+    /// Open connections at most; more wait in the kernel's backlog until one closes.
+    public var maxConnections: Int
+    /// A connection without a request in progress is closed after this long; it also bounds
+    /// the time from connecting (or from the last answer) to a request's complete headers.
+    public var idleTimeoutMillis: Int64 = 60_000
+    /// From a request's headers to the end of its body, at most; past it the connection is closed.
+    public var readTimeoutMillis: Int64
+
+    public init(maxConnections: Int, idleTimeoutMillis: Int64 = 60_000, readTimeoutMillis: Int64) {
+        self.maxConnections = maxConnections
+        self.idleTimeoutMillis = idleTimeoutMillis
+        self.readTimeoutMillis = readTimeoutMillis
+    }
 }

@@ -22,6 +22,8 @@ final class Dispatcher: Service, Sendable {
     let clock: any OutboxClock
     let logger: Logger
     let metrics: OutboxMetrics
+    /// Opens when the listeners are bound: nothing is claimed before.
+    let gate: StartGate
     private let stopping = StopFlag()
     private let sweeperBell = Doorbell()
     private let commands: AsyncStream<Command>
@@ -35,8 +37,9 @@ final class Dispatcher: Service, Sendable {
     }
 
     init(channels: Channels, store: OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger,
-         metrics: OutboxMetrics) {
+         metrics: OutboxMetrics, gate: StartGate = StartGate(listeners: 0)) {
         self.metrics = metrics
+        self.gate = gate
         self.channels = channels
         self.store = store
         self.transport = transport
@@ -54,10 +57,14 @@ final class Dispatcher: Service, Sendable {
     func stop(channel name: String) { commandSink.yield(.stop(name)) }
 
     func run() async throws {
-        let recorder = AttemptRecorder(store: store, clock: clock, logger: logger) { [channels] names in
+        let recorder = AttemptRecorder(store: store, clock: clock, logger: logger, committed: { [metrics] in metrics.answerCommitted(nanos: $0) }) { [channels] names in
             for name in names { channels.runtime(named: name)?.doorbell.ring() }
         }
         await withGracefulShutdownHandler {
+            guard await gate.wait() else {
+                logger.info("dispatcher stopped before the listeners were up; nothing was claimed")
+                return
+            }
             await withDiscardingTaskGroup { outer in
                 outer.addTask { await recorder.run() }
                 outer.addTask { await self.sweepSettlements() }
@@ -66,6 +73,7 @@ final class Dispatcher: Service, Sendable {
                 sweeperBell.ring()
             }
         } onGracefulShutdown: {
+            self.gate.giveUp()
             self.stopping.set()
             self.commandSink.yield(.shutdown)
             self.sweeperBell.ring()

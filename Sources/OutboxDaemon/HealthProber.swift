@@ -29,11 +29,13 @@ final class HealthProber: Service, Sendable {
         self.logger = logger
     }
 
+    /// Nothing here needs finishing at a stop: a graceful shutdown cancels the loop, and with
+    /// it a probe in flight (which could otherwise take up to the request timeout and hold the
+    /// dispatcher's stop behind it).
     func run() async throws {
-        let stopping = StopFlag()
-        await withGracefulShutdownHandler {
+        await cancelWhenGracefulShutdown { [self] in
             var seeded = Set<ObjectIdentifier>()
-            while !stopping.isSet, !Task.isCancelled {
+            while !Task.isCancelled {
                 let runtimes = channels.snapshot()
                 for runtime in runtimes where !seeded.contains(ObjectIdentifier(runtime)) {
                     do {
@@ -48,9 +50,6 @@ final class HealthProber: Service, Sendable {
                 await probeDue(runtimes)
                 await doorbell.wait(until: TimeMath.nanos(millis: nextProbe(runtimes)), clock: clock)
             }
-        } onGracefulShutdown: {
-            stopping.set()
-            self.doorbell.ring()
         }
     }
 
@@ -67,6 +66,8 @@ final class HealthProber: Service, Sendable {
                     let config = runtime.config
                     let result = await api.probeHealth(baseURL: config.baseURL, apiKey: config.apiKey.value, api: config.api,
                                                        timeoutMillis: self.timeoutMillis, clock: self.clock)
+                    // Cut off by the stop: that says nothing about 360dialog.
+                    if Task.isCancelled { return }
                     let previous = runtime.probe
                     runtime.setProbe(result)
                     if previous?.status != result.status || previous?.detail != result.detail {

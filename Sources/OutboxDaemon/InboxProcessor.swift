@@ -7,6 +7,11 @@ import WhatsApp
 /// Processes stored webhook payloads after they were acknowledged: statuses go to their
 /// messages, inbound messages open windows. Payloads that cannot be read or routed are kept
 /// with the reason. At start-up it first works off whatever a previous run left unprocessed.
+///
+/// It works in a budget, so that neither memory nor the single writer are at the mercy of
+/// what arrives: at most `maxBatchBytes` of payloads are loaded at once, and one transaction
+/// applies at most `maxReportsPerCommit` statuses and inbound messages (a payload with more
+/// is applied in parts), which keeps it to tens of milliseconds.
 final class InboxProcessor: Service, Sendable {
     let store: OutboxStore
     /// The channels configured now (a reload changes them).
@@ -16,27 +21,52 @@ final class InboxProcessor: Service, Sendable {
     let doorbell = Doorbell()
     /// Counts priced messages by category; nil in tests that build the processor alone.
     let metrics: OutboxMetrics?
+    /// Payload bytes loaded per round, at most (one payload larger than this is loaded alone).
+    let maxBatchBytes: Int
+    /// Statuses and inbound messages applied per transaction, at most.
+    let maxReportsPerCommit: Int
+    /// Payload bytes being received at once (webhook receiver and `/v1/inbound` together):
+    /// what is read but not yet stored, at most `[webhook] max_buffered_bytes`.
+    let intake: ByteBudget
+    /// After a stop, how long pending payloads are still worked off before it returns (they
+    /// are on disk: the next start takes them).
+    static let stopBudgetMillis: Int64 = 2_000
 
     var runtimes: [ChannelRuntime] { registry.snapshot() }
 
-    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil) {
+    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil, intakeBytes: Int = 64 << 20,
+         maxBatchBytes: Int = 16 << 20, maxReportsPerCommit: Int = 2_000) {
         self.metrics = metrics
+        self.intake = ByteBudget(capacity: intakeBytes)
         self.store = store
         self.registry = registry
         self.clock = clock
         self.logger = logger
+        self.maxBatchBytes = maxBatchBytes
+        self.maxReportsPerCommit = maxReportsPerCommit
     }
 
     func run() async throws {
         let stopping = StopFlag()
+        let stoppedAt = Box<Int64?>(nil)
+        func overdue() -> Bool {
+            guard stopping.isSet else { return false }
+            let now = clock.nowMillis()
+            if stoppedAt.value == nil { stoppedAt.value = now }
+            return now - stoppedAt.value! >= Self.stopBudgetMillis
+        }
         await withGracefulShutdownHandler {
-            while !Task.isCancelled {
+            while !Task.isCancelled, !overdue() {
                 do {
-                    if try await applyPending() == 0 {
+                    if try await applyPending(stop: { overdue() || Task.isCancelled }) == 0 {
                         if stopping.isSet { return }
                         await doorbell.wait(until: clock.now() + 5 * Nanos.perSecond, clock: clock)
                     }
                 } catch {
+                    if stopping.isSet {
+                        logger.error("cannot process stored webhooks at stop; they stay stored for the next start", metadata: ["error": "\(error)"])
+                        return
+                    }
                     logger.error("cannot process stored webhooks; retrying", metadata: ["error": "\(error)"])
                     await doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
                 }
@@ -70,31 +100,51 @@ final class InboxProcessor: Service, Sendable {
         for p in effects.priced { metrics?.priced(channel: p.channel, category: p.category, billable: p.billable) }
     }
 
-    /// Processes one batch of the stored payloads not processed yet, oldest first; returns how
-    /// many. Besides the background loop, a submission judged against a closed window calls
-    /// it first: the customer's message may be stored, answered and not yet processed.
+    /// Processes one batch of the stored payloads not processed yet, oldest first (at most
+    /// `maxBatchBytes` of them); returns how many. Besides the background loop, a submission
+    /// judged against a closed window calls it first: the customer's message may be stored,
+    /// answered and not yet processed.
     @discardableResult
-    func applyPending() async throws -> Int {
-        let pending = try await store.pendingInbox(limit: 500)
-        try await apply(pending)
+    func applyPending(stop: () -> Bool = { false }) async throws -> Int {
+        let pending = try await store.pendingInbox(limit: 500, maxBytes: maxBatchBytes)
+        try await apply(pending, stop: stop)
         return pending.count
     }
 
     /// Processes these stored payloads now, if not yet: `POST /v1/inbound` answers only once
     /// the windows its payload opens are open.
     func applyNow(_ ids: [Int64]) async throws {
-        try await apply(try await store.pendingInbox(ids: ids))
+        try await apply(try await store.pendingInbox(ids: ids), stop: { false })
     }
 
-    private func apply(_ pending: [PendingInbox]) async throws {
+    /// Applies the payloads in transactions of at most `maxReportsPerCommit` reports, in order.
+    /// Stops between transactions when `stop` says so (what is left stays pending).
+    private func apply(_ pending: [PendingInbox], stop: () -> Bool) async throws {
         guard !pending.isEmpty else { return }
-        // Statuses may have settled messages or closed windows: let those workers look again.
-        // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
-        let effects = try await store.applyInbox(pending.map(process), nowMillis: clock.nowMillis())
-        act(on: effects.failures)
-        for channel in effects.moved {
-            registry.runtime(named: channel)?.doorbell.ring()
+        var part: [ProcessedInbox] = []
+        var reports = 0
+        func commit() async throws {
+            defer { part = []; reports = 0 }
+            // Statuses may have settled messages or closed windows: let those workers look again.
+            // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
+            let effects = try await store.applyInbox(part, nowMillis: clock.nowMillis())
+            act(on: effects.failures)
+            for channel in effects.moved {
+                registry.runtime(named: channel)?.doorbell.ring()
+            }
         }
+        for item in pending {
+            var processed = process(item)
+            while reports + processed.reports > maxReportsPerCommit {
+                let room = maxReportsPerCommit - reports
+                if room > 0 { part.append(processed.splitFirst(room)) }
+                try await commit()
+                if stop() { return }
+            }
+            part.append(processed)
+            reports += processed.reports
+        }
+        if !part.isEmpty { try await commit() }
     }
 
     /// Reads one payload into reports; never throws: problems become the kept error.

@@ -28,6 +28,12 @@ extension OutboxMetrics {
         }
     }
 
+    /// An API answer's attempt committed to the audit trail, `nanos` after the answer came:
+    /// the window in which a crash would lose the answer and resend.
+    func answerCommitted(nanos: Int64) {
+        timer(Series.answerToCommit).recordNanoseconds(nanos)
+    }
+
     /// A webhook delivery answered by the receiver. `channel` is nil when the path named no
     /// configured channel (it is counted as `unknown`, never by the name it gave).
     func webhook(channel: String?, status: Int, nanos: Int64) {

@@ -10,7 +10,7 @@ enum SocketAPI {
     static func application(
         config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
         reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [], clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
-        onListening: @escaping @Sendable () -> Void
+        drainMillis: Int64, onListening: @escaping @Sendable () -> Void
     ) -> (service: any Service, routes: [String]) {
         let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
                                  accountAPI: accountAPI, subscribers: subscribers, clock: clock)
@@ -18,12 +18,9 @@ enum SocketAPI {
         // The routes as written (before the 405 answers fill in every other method).
         let routes = router.routes.map { "\($0.method) \($0.path)" }.sorted()
         router.addMethodNotAllowed()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .unixDomainSocket(path: config.socketPath), serverName: "wa-outbox"),
-            onServerRunning: { _ in onListening() },
-            logger: logger)
-        return (app, routes)
+        let listener = Listener(name: "socket", router: router, address: .unixDomainSocket(path: config.socketPath), limits: config.socketLimits,
+                                drainMillis: drainMillis, logger: logger, onServerRunning: { _ in onListening() })
+        return (listener, routes)
     }
 
     static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),

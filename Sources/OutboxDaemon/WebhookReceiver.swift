@@ -57,6 +57,12 @@ struct WebhookController: Sendable {
 /// caller hears back; the receiver answers 360dialog at once and processes moments later.
 func storeWebhookPayload(_ request: Request, channel: String?, source: String, inbox: InboxQueue, processor: InboxProcessor, limit: Int,
                          applyBeforeAnswer: Bool = false) async -> Response {
+    // What this body may hold in memory until it is stored: its announced length, or the cap.
+    let announced = request.headers[.contentLength].flatMap { Int($0) }.map { min($0, limit) } ?? limit
+    guard processor.intake.reserve(announced) else {
+        return JSONResponse.error(.unavailable, "too many payloads are being received at once; send it again later")
+    }
+    defer { processor.intake.release(announced) }
     do {
         let body = try await MessagesController.body(request, limit: limit)
         guard !body.isEmpty else { return JSONResponse.error(.invalidJSON, "the payload is empty") }
@@ -89,17 +95,14 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
 
 enum WebhookReceiver {
     static func application(settings: WebhookSettings, address: HostPort, controller: WebhookController, logger: Logger,
-                            metrics: OutboxMetrics, onListening: @escaping @Sendable (Int) -> Void) -> any Service {
+                            metrics: OutboxMetrics, drainMillis: Int64, onListening: @escaping @Sendable (Int) -> Void) -> Listener {
         let router = Router()
         router.add(middleware: WebhookMetricsMiddleware(metrics: metrics, clock: metrics.clock))
         router.add(middleware: JSONErrorMiddleware())
         if settings.metrics { metrics.addRoute(to: router) }
         controller.addRoutes(to: router)
         router.addMethodNotAllowed()
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(address.host, port: address.port), serverName: "wa-outbox"),
-            onServerRunning: { onListening($0.localAddress?.port ?? 0) },
-            logger: logger)
+        return Listener(name: "webhook", router: router, address: .hostname(address.host, port: address.port), limits: settings.limits,
+                        drainMillis: drainMillis, logger: logger, onServerRunning: { onListening($0.localAddress?.port ?? 0) })
     }
 }

@@ -39,12 +39,33 @@ public struct ProcessedInbox: Sendable {
     public var inbound: [InboundReport]
     /// Why the payload could not be read or routed; it is kept for inspection.
     public var error: String?
+    /// False for all but the last part of a payload applied over several transactions (too
+    /// many statuses for one): it stays pending until its last part is in. Applying a part
+    /// again after a crash changes nothing (statuses only move forward and are deduplicated;
+    /// inbound times keep their maximum).
+    public var isLastPart = true
 
     public init(id: Int64, statuses: [StatusReport] = [], inbound: [InboundReport] = [], error: String? = nil) {
         self.id = id
         self.statuses = statuses
         self.inbound = inbound
         self.error = error
+    }
+
+    /// Statuses and inbound messages: the rows applying this costs.
+    public var reports: Int { statuses.count + inbound.count }
+
+    /// Splits off the first `n` reports (statuses first) as a part that leaves the payload pending.
+    public mutating func splitFirst(_ n: Int) -> ProcessedInbox {
+        var part = ProcessedInbox(id: id)
+        part.isLastPart = false
+        let s = min(n, statuses.count)
+        part.statuses = Array(statuses.prefix(s))
+        statuses.removeFirst(s)
+        let i = min(n - s, inbound.count)
+        part.inbound = Array(inbound.prefix(i))
+        inbound.removeFirst(i)
+        return part
     }
 }
 
@@ -60,10 +81,22 @@ extension OutboxStore {
         }
     }
 
-    /// Up to `limit` payloads not processed yet, oldest first.
-    public func pendingInbox(limit: Int) async throws(StoreError) -> [PendingInbox] {
+    /// Payloads not processed yet, oldest first: up to `limit` of them and `maxBytes` of bodies
+    /// in all, but always the oldest one whatever its size. The sizes are read first (SQLite
+    /// knows a blob's length without reading it), so no body past the budget is loaded.
+    public func pendingInbox(limit: Int, maxBytes: Int = .max) async throws(StoreError) -> [PendingInbox] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, channel, body FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT ?", arguments: [limit]).map {
+            let sizes = try Row.fetchAll(db, sql: "SELECT id, length(body) AS n FROM inbox WHERE processed_at IS NULL ORDER BY id LIMIT ?", arguments: [limit])
+            var total = 0
+            var last: Int64?
+            for row in sizes {
+                let n: Int = row["n"] ?? 0
+                if last != nil, total > maxBytes - n { break }
+                total += n
+                last = row["id"]
+            }
+            guard let last else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT id, channel, body FROM inbox WHERE processed_at IS NULL AND id <= ? ORDER BY id", arguments: [last]).map {
                 PendingInbox(id: $0["id"], channel: $0["channel"], body: [UInt8]($0["body"] as Data))
             }
         }
@@ -105,7 +138,9 @@ extension OutboxStore {
                     try Self.logInbound(i, db: db, nowMillis: nowMillis)
                     effects.moved.insert(i.channel)
                 }
-                try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
+                if p.isLastPart {
+                    try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])
+                }
             }
             return effects
         }

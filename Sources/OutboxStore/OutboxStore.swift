@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OutboxCore
 import OutboxMigrations
+import Synchronization
 
 /// The only door to the SQLite outbox. Each method is one transaction that keeps the
 /// schema's invariants; the daemon never writes SQL anywhere else.
@@ -18,13 +19,19 @@ public final class OutboxStore: Sendable {
     public let eventSignal: EventSignal
     /// Keeps the observation that rings `eventSignal` alive as long as the store.
     private let eventObservation: AnyDatabaseCancellable
+    /// What the last writes found: `/v1/health` tells the truth from it (see `writeHealth`).
+    let writes = Mutex(WriteTracker())
+
+    /// How long a write waits for a lock another process holds (an operator's `sqlite3`, a
+    /// backup) before it fails as unavailable.
+    static let busyTimeoutMillis = 5_000
 
     /// Opens (creating and migrating as needed) the database at `path`.
     public init(path: String) throws(StoreError) {
         self.path = path
         do {
             var config = Configuration()
-            config.busyMode = .timeout(5)
+            config.busyMode = .timeout(Double(Self.busyTimeoutMillis) / 1000)
             config.maximumReaderCount = 4
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -77,11 +84,15 @@ public final class OutboxStore: Sendable {
     /// Runs `body` in one write transaction, mapping SQLite failures to `StoreError`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await pool.write(body)
+            let value = try await pool.write(body)
+            writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
+            return value
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(error)
+            let e = StoreError(error)
+            if case .unavailable(let why) = e { writes.withLock { $0.lastWrite = .init(ok: false, reason: why, at: ContinuousClock.now) } }
+            throw e
         }
     }
 

@@ -53,6 +53,11 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         } catch {
             // Nothing was written to a connection: the request cannot have reached the API.
             if !delegate.written { return .notReached(detail: Self.notReachedDetail(error)) }
+            // The status line came: a 2xx means the API took the message, whatever became of
+            // the body. Its wamid is kept when the part that arrived holds it.
+            if let partial = delegate.partial, (200...299).contains(partial.status) {
+                return PartialAnswer.classify(status: partial.status, partialBody: partial.body, reason: Self.readFailure(error))
+            }
             return Self.classify(error)
         }
     }
@@ -89,6 +94,16 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         }
         if let io = error as? IOError { return "connection failed: \(io.description)" }
         return "connection failed: \(ErrorText.describe(error))"
+    }
+
+    /// Why a body read stopped, in words (never the error's own text, which may quote headers).
+    static func readFailure(_ error: any Error) -> String {
+        switch error {
+        case let e as HTTPClientError: describe(e)
+        case is SendDelegate.BodyTooLarge: "longer than 1 MiB"
+        case is CancellationError: "cancelled while in flight"
+        default: "\(type(of: error))"
+        }
     }
 
     static func describe(_ e: HTTPClientError) -> String {

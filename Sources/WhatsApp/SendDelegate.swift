@@ -41,6 +41,11 @@ final class SendDelegate: HTTPClientResponseDelegate, Sendable {
     /// Whether any of the request reached a connection.
     var written: Bool { state.withLock { $0.written } }
 
+    /// The status and the part of the body that arrived, once a response head came.
+    var partial: (status: Int, body: [UInt8])? {
+        state.withLock { $0.status == 0 ? nil : ($0.status, $0.body) }
+    }
+
     func didSendRequestHead(task: HTTPClient.Task<Answer>, _ head: HTTPRequestHead) {
         state.withLock { $0.written = true }
         onWritten?()

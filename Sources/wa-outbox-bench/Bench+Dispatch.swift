@@ -84,10 +84,12 @@ extension Bench {
         let rawBefore = try await rawHTTP(count: rawCount, concurrency: 64)
         var rawSandboxUsed = sandboxCPU() - rawSandboxBefore
         // Sending starts while the batches are still coming in: CPU counts from before them.
+        let histogramsBefore = (answer: try await histogram("wa_outbox_answer_to_commit_seconds"), commit: try await histogram("wa_outbox_submit_commit_seconds"))
         let (daemonBefore, sandboxBefore) = (daemonCPU(), sandboxCPU())
         try await submitAll(interleaved)
         try await waitUntilDrained(channels: Set(Self.channels), timeout: 300)
         let (daemonUsed, sandboxUsed) = (daemonCPU() - daemonBefore, sandboxCPU() - sandboxBefore)
+        let answerToCommit = try await answerToCommitRow(before: histogramsBefore)
         let rssAfter = daemonRSS()
         let recorded = try attempts(channels: Self.channels)
         let accepted = recorded.filter { $0.outcome == "accepted" }.count
@@ -105,6 +107,7 @@ extension Bench {
             ResultRow(figure: "CPU per send in the aggregate run", value: "daemon (with its submission) \(fmt(daemonUsed / sends * 1e6)) us, sandbox \(fmt(sandboxUsed / sends * 1e6)) us",
                       target: "-", ceiling: "sandbox under the raw load: \(fmt(rawSandboxUsed / Double(2 * rawCount) * 1e6)) us per request", pass: nil),
             ResultRow(figure: "daemon RSS around the aggregate run", value: "\(fmt(rssBefore, 1)) MiB before, \(fmt(rssAfter, 1)) MiB after", target: "-", ceiling: "-", pass: nil),
+            answerToCommit,
         ]
     }
 

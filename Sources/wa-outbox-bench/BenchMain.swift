@@ -25,7 +25,7 @@ struct BenchMain: AsyncParsableCommand {
 
     /// The benchmark phases, in the order a run takes them.
     enum Phase: String, CaseIterable {
-        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events
+        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events, hostile
     }
 
     func validate() throws {
@@ -60,6 +60,7 @@ struct BenchMain: AsyncParsableCommand {
             if phases.contains(.memory) { rows += try await bench.memoryWithMillionQueued() }
             if phases.contains(.retention) { rows += try await bench.retentionUnderLoad() }
             if phases.contains(.events) { rows += try await bench.events() }
+            if phases.contains(.hostile) { rows += try await bench.hostile() }
         } catch {
             await bench.stop()
             throw error
