@@ -105,8 +105,10 @@ final class SubmitProbe: @unchecked Sendable {
 
     func run(_ bench: Bench) async throws -> [Double] {
         var i = 0
+        // Parked 200 days ahead (within the 366-day horizon), so nothing is sent.
+        let later = ISO8601DateFormatter().string(from: Date().addingTimeInterval(200 * 86_400))
         while !Task.isCancelled {
-            let body = #"{"channel":"idle","to":"+49159\#(String(format: "%08d", i))","message":{"type":"text","text":{"body":"x"}},"not_before":"2099-01-01T00:00:00Z"}"#
+            let body = #"{"channel":"idle","to":"+49159\#(String(format: "%08d", i))","message":{"type":"text","text":{"body":"x"}},"not_before":"\#(later)"}"#
             i += 1
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = try await bench.socket(.POST, "/v1/messages", body: Array(body.utf8))
