@@ -90,7 +90,7 @@ struct ListenerLimitTests {
                 extra.send("POST /webhooks/main HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
                 #expect(await extra.read(timeoutSeconds: 0.5).bytes.isEmpty, "answered past the cap")
                 held.removeFirst()
-                let (answer, _) = await extra.read(timeoutSeconds: 3)
+                let (answer, _) = await extra.read(timeoutSeconds: 15)
                 #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
                 _ = held
             }
