@@ -14,6 +14,8 @@ final class ChannelRuntime: Sendable {
 
     struct Figures {
         var pause: ChannelPause?
+        /// A timed pause lifted here that the store has not been told of yet.
+        var lifted: ChannelPause?
         var inFlight = 0
         var sent = RollingCounter()
         var failed = RollingCounter()
@@ -74,8 +76,20 @@ final class ChannelRuntime: Sendable {
     /// The pause in force at `nowMillis`; a timed pause that has run out is lifted here.
     func pause(nowMillis: Int64) -> ChannelPause? {
         figures.withLock { f in
-            if let p = f.pause, let until = p.untilMillis, until <= nowMillis { f.pause = nil }
+            if let p = f.pause, let until = p.untilMillis, until <= nowMillis {
+                f.pause = nil
+                f.lifted = p
+            }
             return f.pause
+        }
+    }
+
+    /// The timed pause lifted since the last call, if any, taken once: the worker writes the
+    /// lift to the store (with its `resumed` event), so a restart and the feed agree.
+    func takeLiftedPause() -> ChannelPause? {
+        figures.withLock { f in
+            defer { f.lifted = nil }
+            return f.lifted
         }
     }
 

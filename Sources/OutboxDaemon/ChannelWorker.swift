@@ -74,6 +74,11 @@ struct ChannelWorker: Sendable {
             let pausedUntil = runtime.pause(nowMillis: now / Nanos.perMillisecond).map { pause in
                 pause.untilMillis.map(TimeMath.nanos(millis:)) ?? now + 60 * Nanos.perSecond
             }
+            if let lifted = runtime.takeLiftedPause(), let until = lifted.untilMillis {
+                do { try await store.liftEndedPause(channel: config.name, untilMillis: until) } catch {
+                    logger.error("cannot record the end of the channel's pause", metadata: ["channel": "\(config.name)", "error": "\(error)"])
+                }
+            }
             let maxInFlight = config.maxInFlight ?? sender.maxInFlight
             let stop = stopping.isSet || Task.isCancelled
             let (action, message) = shared.state.withLock { s -> (ChannelPacer.Action, ClaimedMessage?) in

@@ -60,6 +60,23 @@ extension OutboxStore {
         }
     }
 
+    /// Records that a timed pause ended by itself at `untilMillis`: clears it and writes a
+    /// `resumed` event (`"by": "timer"`) at that time. Only a pause that ends then is lifted,
+    /// so a newer pause set meanwhile stays. Returns false when there was none to lift.
+    @discardableResult
+    public func liftEndedPause(channel: String, untilMillis: Int64) async throws(StoreError) -> Bool {
+        try await write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT paused_reason FROM channel_state WHERE channel = ? AND paused_until = ?",
+                                       arguments: [channel, untilMillis])
+            guard let reason = row?["paused_reason"] as String? else { return false }
+            try db.execute(sql: "UPDATE channel_state SET paused_reason = NULL, paused_at = NULL, paused_until = NULL WHERE channel = ? AND paused_until = ?",
+                           arguments: [channel, untilMillis])
+            try Self.logEvent(db, .resumed, channel: channel, messageID: nil, at: untilMillis,
+                              data: ["by": .string("timer"), "reason": .string(reason)])
+            return true
+        }
+    }
+
     /// Saves the adaptive rate in force (nil: the configured one), so it survives a restart.
     /// A change is an event: `mps` is the rate in force, null when the configured one is back.
     public func saveRate(channel: String, mps: Int?, nowMillis: Int64) async throws(StoreError) {

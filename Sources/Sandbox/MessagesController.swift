@@ -10,8 +10,8 @@ struct MessagesController: Sendable {
     static let maxBodyBytes = 1 << 20
 
     @Sendable func send(_ request: Request, context: SandboxRequestContext) async throws -> Response {
-        // The handler runs once the head is read; the body is still on its way.
-        let arrival = state.arrivalTime()
+        // Stamped as the head was decoded (`ArrivalStamp`); the body is still on its way.
+        let arrival = ArrivalStamp.arrival(in: request.headers) ?? state.arrivalTime()
         let buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
         let message = MessageBodyValidator.validate(buffer.readableBytesView, api: api)
         let body: String? = if state.recordBodies, case .success = message { String(buffer: buffer) } else { nil }

@@ -34,8 +34,10 @@ public final class SandboxServer: Service, Sendable {
             listening.announce(0)
             state.webhookQueue.finish()
         }
+        let clock = state.clock
         let app = Application(
             router: Self.buildRouter(state: state),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ArrivalStamp(clock: clock)])),
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: nil

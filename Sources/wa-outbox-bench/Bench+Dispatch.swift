@@ -10,8 +10,13 @@ extension Bench {
     func submitAll(_ lines: [String]) async throws {
         for start in stride(from: 0, to: lines.count, by: 1000) {
             let body = Array(lines[start..<min(lines.count, start + 1000)].joined(separator: "\n").utf8)
-            let (status, _) = try await socket(.POST, "/v1/messages/batch", body: body)
+            let (status, answer) = try await socket(.POST, "/v1/messages/batch", body: body)
             guard status == 200 else { throw BenchError("batch refused: \(status)") }
+            // A bench that measures nothing must say so: every line of a bench batch is valid.
+            let doc = try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]
+            if let rejected = doc?["rejected"] as? Int, rejected > 0 {
+                throw BenchError("batch: \(rejected) lines rejected: \(String(decoding: answer.prefix(300), as: UTF8.self))")
+            }
         }
     }
 

@@ -8,7 +8,7 @@ extension Bench {
     /// delivers them to the daemon's webhook receiver).
     func events() async throws -> [ResultRow] {
         // A log to read: 50,000 scheduled messages (one `accepted` each), unless earlier phases left more.
-        try await submitAll(lines(count: 50_000, channel: "sched", offset: 90_000_000, notBefore: "2099-01-01T00:00:00Z"))
+        try await submitAll(lines(count: 50_000, channel: "sched", offset: 90_000_000, notBefore: Bench.parked))
 
         // 1. One consumer, pages of 1,000, from the oldest event.
         var after = "0"

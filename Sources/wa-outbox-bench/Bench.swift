@@ -105,7 +105,12 @@ final class Bench: @unchecked Sendable {
         await stopDaemon()
         if let s = sandbox, s.isRunning { kill(s.processIdentifier, SIGTERM); s.waitUntilExit() }
         try? await http.shutdown()
-        try? FileManager.default.removeItem(atPath: dir)
+        // WAO_BENCH_KEEP=1 keeps the run's folder (database, logs) for a look afterwards.
+        if ProcessInfo.processInfo.environment["WAO_BENCH_KEEP"] == "1" {
+            print("kept the run's folder: \(dir)")
+        } else {
+            try? FileManager.default.removeItem(atPath: dir)
+        }
     }
 
     /// CPU seconds (user + system) the process has used so far, from /proc/PID/stat.

@@ -95,6 +95,23 @@ struct EventLogTests {
         #expect(data(events[2])["mps"] == .int(40) && data(events[3])["mps"] == .null)
     }
 
+    @Test("a timed pause that ends by itself is lifted with a resumed event at its end; a newer pause stays")
+    func timedPauseEnds() async throws {
+        let store = try OutboxStore(path: dir.file("a.db"))
+        try await store.pause(channel: "main", reason: "spam limit", untilMillis: 1_000, nowMillis: 1)
+        #expect(try await store.liftEndedPause(channel: "main", untilMillis: 1_000))
+        #expect(try await store.pauses().isEmpty)
+        #expect(try await store.liftEndedPause(channel: "main", untilMillis: 1_000) == false)
+        // Paused again meanwhile: the end of the old pause lifts nothing.
+        try await store.pause(channel: "main", reason: "spam limit", untilMillis: 5_000, nowMillis: 2_000)
+        #expect(try await store.liftEndedPause(channel: "main", untilMillis: 1_000) == false)
+        #expect(try await store.pauses()["main"]?.untilMillis == 5_000)
+        let events = try await all(store)
+        #expect(events.map(\.type) == ["paused", "resumed", "paused"])
+        #expect(events[1].atMillis == 1_000 && data(events[1])["by"]?.stringValue == "timer")
+        #expect(data(events[1])["reason"]?.stringValue == "spam limit")
+    }
+
     @Test("filters return only matching events and move the cursor past the rest")
     func filters() async throws {
         let store = try OutboxStore(path: dir.file("a.db"))

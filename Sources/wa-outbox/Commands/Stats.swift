@@ -20,9 +20,23 @@ struct Stats: AsyncParsableCommand {
 
     func run() async throws {
         if watch { return try await watchLoop() }
-        let r = try await client.withClient { c in try await c.call(.GET, "/v1/channels", as: ChannelsDocument.self) }
+        let (r, subs) = try await client.withClient { c in
+            (try await c.call(.GET, "/v1/channels", as: ChannelsDocument.self),
+             try? await c.call(.GET, "/v1/subscribers", as: SubscribersDocument.self).value)
+        }
         if client.json { printJSON(r.raw); return }
         print(Self.render(r.value))
+        if let subs, let line = Self.subscribersLine(subs) { print(line) }
+    }
+
+    /// One line on the event subscribers, naming those marked failing; nil when none are configured.
+    static func subscribersLine(_ doc: SubscribersDocument) -> String? {
+        guard !doc.subscribers.isEmpty else { return nil }
+        let failing = doc.subscribers.filter(\.failing)
+        var line = "subscribers: \(doc.subscribers.count), largest lag \(doc.subscribers.map(\.lag).max() ?? 0) events"
+        line += failing.isEmpty ? ", none failing"
+            : "; FAILING: " + failing.map { "\($0.name) since \($0.failingSince ?? "?") (\($0.lastError ?? "no answer"))" }.joined(separator: ", ")
+        return line
     }
 
     static func render(_ doc: ChannelsDocument) -> String {
