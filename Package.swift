@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        // The PostgreSQL store's driver (several daemons on one database).
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     ],
     targets: [
         // Pure domain: decisions, no I/O.
@@ -30,7 +32,7 @@ let package = Package(
         .target(
             name: "OutboxMigrations",
             path: "migrations",
-            exclude: ["README.md"],
+            exclude: ["README.md", "postgresql"],
             resources: [
                 .embedInCode("0001_init.sql"),
                 .embedInCode("0002_webhooks.sql"),
@@ -50,6 +52,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The PostgreSQL line of the schema, embedded in the binary.
+        .target(
+            name: "OutboxMigrationsPostgres",
+            path: "migrations/postgresql",
+            exclude: ["README.md"],
+            resources: [
+                .embedInCode("0001_init.sql"),
+            ]
+        ),
+        // The door to PostgreSQL: the same store contract, for several daemons on one database.
+        .target(
+            name: "OutboxStorePostgres",
+            dependencies: [
+                "OutboxCore", "OutboxStore", "OutboxMigrationsPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // 360dialog transport: bodies, responses, classification.
         .target(
             name: "WhatsApp",
@@ -67,7 +87,7 @@ let package = Package(
         .target(
             name: "OutboxDaemon",
             dependencies: [
-                "OutboxCore", "OutboxStore", "WhatsApp", "OutboxAPI",
+                "OutboxCore", "OutboxStore", "OutboxStorePostgres", "WhatsApp", "OutboxAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -138,7 +158,10 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "OutboxCoreTests", dependencies: ["OutboxCore", "TestSupport"]),
-        .testTarget(name: "OutboxStoreTests", dependencies: ["OutboxStore", "OutboxMigrations", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OutboxStoreTests", dependencies: [
+            "OutboxStore", "OutboxStorePostgres", "OutboxMigrations", "OutboxMigrationsPostgres", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: [

@@ -24,7 +24,7 @@ final class AttemptRecorder: Sendable {
         var closed = false
     }
 
-    private let store: OutboxStore
+    private let store: any OutboxStore
     private let clock: any OutboxClock
     private let logger: Logger
     private let state = Mutex(State())
@@ -38,7 +38,7 @@ final class AttemptRecorder: Sendable {
     /// messages stay `sending` and are settled at the next start, as after a crash).
     let closeRetryMillis: Int64
 
-    init(store: OutboxStore, clock: any OutboxClock, logger: Logger, closeRetryMillis: Int64 = 5_000,
+    init(store: any OutboxStore, clock: any OutboxClock, logger: Logger, closeRetryMillis: Int64 = 5_000,
          committed: @escaping @Sendable (Int64) -> Void = { _ in }, written: @escaping @Sendable (Set<String>) -> Void) {
         self.written = written
         self.committed = committed

@@ -13,7 +13,7 @@ import WhatsApp
 /// delays another.
 struct ChannelWorker: Sendable {
     let runtime: ChannelRuntime
-    let store: OutboxStore
+    let store: any OutboxStore
     let transport: any MessageTransport
     let recorder: AttemptRecorder
     let policy: RetryPolicy

@@ -6,7 +6,7 @@ import WhatsApp
 
 /// `/v1/channels` (the figures `stats` prints), resume, and `/v1/health`.
 struct ChannelsController: Sendable {
-    let store: OutboxStore
+    let store: any OutboxStore
     /// The channels configured now (a reload changes them).
     let registry: Channels
     let clock: any OutboxClock

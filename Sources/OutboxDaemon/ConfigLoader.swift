@@ -1,5 +1,6 @@
 import Foundation
 import OutboxCore
+import OutboxStore
 import TOMLKit
 
 /// Reads `wa-outbox.toml` into a `DaemonConfig`. Relative paths are relative to the config
@@ -61,8 +62,14 @@ public enum ConfigLoader {
             throw .invalid(key: "channels[\(i)].name", reason: "'\(c.name)' is used by two channels")
         }
 
+        // A file path is SQLite (relative to the config's folder); a postgresql:// URL is checked
+        // here and kept as written (its errors never quote it: it may hold a password).
+        let database = try daemon.string("database") ?? "var/outbox.db"
+        if PostgresURL.looksLikeURL(database) {
+            do throws(PostgresURL.ParseError) { _ = try PostgresURL(parsing: database) } catch { throw .invalid(key: "daemon.database", reason: error.description) }
+        }
         var config = DaemonConfig(
-            databasePath: resolve(try daemon.string("database") ?? "var/outbox.db"),
+            databasePath: PostgresURL.looksLikeURL(database) ? database : resolve(database),
             socketPath: resolve(try daemon.string("socket") ?? "var/wa-outbox.sock"),
             channels: channels)
         for p in Priority.allCases {

@@ -14,7 +14,7 @@ import WhatsApp
 /// first, the dispatcher finishes in-flight sends, the queue commits what it holds last).
 public final class Daemon: Sendable {
     public let config: DaemonConfig
-    public let store: OutboxStore
+    public let store: any OutboxStore
     /// The channels configured now; a reload changes them.
     let channels: Channels
     let reloader: Reloader
@@ -44,12 +44,17 @@ public final class Daemon: Sendable {
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> Daemon {
-        for path in [config.databasePath, config.socketPath] {
+        guard case .sqlite(let databasePath) = config.database else {
+            // The PostgreSQL store is being built (issue 17): its schema and connection exist,
+            // the rest of the store contract does not yet, so a daemon cannot run on it.
+            throw ConfigError.invalid(key: "daemon.database", reason: "PostgreSQL (\(config.database)) is not supported by this version yet; use a SQLite file path")
+        }
+        for path in [databasePath, config.socketPath] {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         }
-        let lock = try DatabaseLock(databasePath: config.databasePath)
+        let lock = try DatabaseLock(databasePath: databasePath)
         try SocketPath.prepare(config.socketPath)
-        let store = try OutboxStore(path: config.databasePath)
+        let store = try SQLiteOutboxStore(path: databasePath)
         let now = clock.nowMillis()
         let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
         if interrupted > 0 {
@@ -72,7 +77,7 @@ public final class Daemon: Sendable {
                       logger: logger, lock: lock, metrics: (metricsRegistry, try await store.lastEventID()))
     }
 
-    private init(config: DaemonConfig, configPath: String?, store: OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
+    private init(config: DaemonConfig, configPath: String?, store: any OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
                  transport: any MessageTransport,
                  clock: any OutboxClock, logger: Logger, lock: DatabaseLock, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
         self.config = config
@@ -138,7 +143,7 @@ public final class Daemon: Sendable {
     /// Runs until a signal stops it.
     public func run() async throws {
         logger.info("wa-outbox starting", metadata: [
-            "database": "\(config.databasePath)", "socket": "\(config.socketPath)",
+            "database": "\(config.database)", "socket": "\(config.socketPath)",
             "channels": "\(config.channels.map(\.name).joined(separator: ","))",
         ])
         try await run(serviceGroup())

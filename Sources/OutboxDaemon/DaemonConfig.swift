@@ -1,9 +1,11 @@
 import OutboxCore
+import OutboxStore
 
 /// Everything `wa-outbox serve` is configured with, loaded once from TOML and passed down.
 /// Defaults follow the API's documented limits; `etc/wa-outbox.toml` documents every key.
 public struct DaemonConfig: Sendable {
-    /// SQLite file; created, and migrated, at start.
+    /// `[daemon] database` as written: a SQLite file (created and migrated at start; resolved
+    /// against the config's folder) or a `postgresql://` URL. Read it through `database`.
     public var databasePath: String
     /// Unix socket for submission and queries.
     public var socketPath: String
@@ -34,6 +36,9 @@ public struct DaemonConfig: Sendable {
     public var channels: [ChannelConfig]
     /// Services that receive the event log as signed webhooks (`[[subscribers]]`).
     public var subscribers: [SubscriberConfig] = []
+
+    /// Which store `databasePath` names (a URL that does not parse was refused at load).
+    public var database: DatabaseLocation { (try? DatabaseLocation(databasePath)) ?? .sqlite(path: databasePath) }
 
     public init(databasePath: String, socketPath: String, channels: [ChannelConfig]) {
         self.databasePath = databasePath

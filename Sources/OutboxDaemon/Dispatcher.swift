@@ -16,7 +16,7 @@ import WhatsApp
 /// unstarted claims; a channel that comes back gets a new worker once the old one is gone.
 final class Dispatcher: Service, Sendable {
     let channels: Channels
-    let store: OutboxStore
+    let store: any OutboxStore
     let transport: any MessageTransport
     let config: DaemonConfig
     let clock: any OutboxClock
@@ -36,7 +36,7 @@ final class Dispatcher: Service, Sendable {
         case shutdown
     }
 
-    init(channels: Channels, store: OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger,
+    init(channels: Channels, store: any OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger,
          metrics: OutboxMetrics, gate: StartGate = StartGate(listeners: 0)) {
         self.metrics = metrics
         self.gate = gate

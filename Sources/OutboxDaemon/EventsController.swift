@@ -11,7 +11,7 @@ struct EventsController: Sendable {
     static let maxWaitSeconds = 60
     static let maxLimit = 1_000
 
-    let store: OutboxStore
+    let store: any OutboxStore
     let clock: any OutboxClock
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {

@@ -10,7 +10,7 @@ import WhatsApp
 /// each at most once per `HealthProbe.minimumIntervalMillis` (360dialog caches the answer that long).
 final class HealthProber: Service, Sendable {
     let channels: Channels
-    let store: OutboxStore
+    let store: any OutboxStore
     let api: (any AccountAPI)?
     let timeoutMillis: Int64
     let clock: any OutboxClock
@@ -20,7 +20,7 @@ final class HealthProber: Service, Sendable {
     /// How far back the last successful send is looked for.
     static let lookBackMillis: Int64 = 30 * 86_400_000
 
-    init(channels: Channels, store: OutboxStore, api: (any AccountAPI)?, timeoutMillis: Int64, clock: any OutboxClock, logger: Logger) {
+    init(channels: Channels, store: any OutboxStore, api: (any AccountAPI)?, timeoutMillis: Int64, clock: any OutboxClock, logger: Logger) {
         self.channels = channels
         self.store = store
         self.api = api

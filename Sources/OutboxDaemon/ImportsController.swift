@@ -6,7 +6,7 @@ import OutboxStore
 /// `/v1/imports/{id}`: the messages of one bulk import as a group, counted per state or
 /// cancelled together (`wa-outbox cancel --import ID`).
 struct ImportsController: Sendable {
-    let store: OutboxStore
+    let store: any OutboxStore
     let clock: any OutboxClock
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {

@@ -13,7 +13,7 @@ import WhatsApp
 /// applies at most `maxReportsPerCommit` statuses and inbound messages (a payload with more
 /// is applied in parts), which keeps it to tens of milliseconds.
 final class InboxProcessor: Service, Sendable {
-    let store: OutboxStore
+    let store: any OutboxStore
     /// The channels configured now (a reload changes them).
     let registry: Channels
     let clock: any OutboxClock
@@ -34,7 +34,7 @@ final class InboxProcessor: Service, Sendable {
 
     var runtimes: [ChannelRuntime] { registry.snapshot() }
 
-    init(store: OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil, intakeBytes: Int = 64 << 20,
+    init(store: any OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil, intakeBytes: Int = 64 << 20,
          maxBatchBytes: Int = 16 << 20, maxReportsPerCommit: Int = 2_000) {
         self.metrics = metrics
         self.intake = ByteBudget(capacity: intakeBytes)

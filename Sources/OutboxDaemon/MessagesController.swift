@@ -7,7 +7,7 @@ import OutboxStore
 
 /// `/v1/messages`: submission (single and NDJSON batch), status, list and cancel.
 struct MessagesController: Sendable {
-    let store: OutboxStore
+    let store: any OutboxStore
     let submitQueue: SubmitQueue
     /// The channels configured now (a reload changes them).
     let registry: Channels

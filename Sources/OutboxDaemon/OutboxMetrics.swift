@@ -17,7 +17,7 @@ public final class OutboxMetrics: Sendable {
     /// `MetricsSystem` into it, so libraries' metrics appear beside the daemon's.
     public let registry: PrometheusCollectorRegistry
     let factory: any MetricsFactory
-    let store: OutboxStore
+    let store: any OutboxStore
     let clock: any OutboxClock
     /// The channels configured now (a reload changes them).
     let channels: @Sendable () -> [ChannelRuntime]
@@ -42,7 +42,7 @@ public final class OutboxMetrics: Sendable {
                                                   50_000, 100_000, 250_000, 1_000_000].map { .microseconds($0) }
 
     /// - Parameter eventsAfter: the newest timeline event at start; endings after it are counted.
-    init(registry: PrometheusCollectorRegistry, store: OutboxStore, clock: any OutboxClock, eventsAfter: Int64,
+    init(registry: PrometheusCollectorRegistry, store: any OutboxStore, clock: any OutboxClock, eventsAfter: Int64,
          refreshMillis: Int64 = 5000, channels: @escaping @Sendable () -> [ChannelRuntime]) {
         self.registry = registry
         var factory = PrometheusMetricsFactory(registry: registry)

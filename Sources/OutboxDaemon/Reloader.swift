@@ -35,14 +35,14 @@ final class Reloader: Sendable {
     let prober: HealthProber
     /// The webhook receiver's settings in force (credentials and body cap change live).
     let webhook: Box<WebhookSettings>
-    let store: OutboxStore
+    let store: any OutboxStore
     let clock: any OutboxClock
     let logger: Logger
     let environment: @Sendable () -> [String: String]
     private let current: Mutex<DaemonConfig>
 
     init(path: String?, config: DaemonConfig, channels: Channels, dispatcher: Dispatcher, prober: HealthProber, webhook: Box<WebhookSettings>,
-         store: OutboxStore, clock: any OutboxClock, logger: Logger,
+         store: any OutboxStore, clock: any OutboxClock, logger: Logger,
          environment: @escaping @Sendable () -> [String: String] = { ProcessInfo.processInfo.environment }) {
         self.path = path
         self.current = Mutex(config)

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// database writer (and a CPU) at most 1/(1 + pauseFactor) of the time and a send waits at
 /// most one batch for it. A pass over a million rows takes minutes; nothing is in a hurry.
 struct RetentionService: Service {
-    let store: OutboxStore
+    let store: any OutboxStore
     let policy: RetentionPolicy
     let clock: any OutboxClock
     let logger: Logger

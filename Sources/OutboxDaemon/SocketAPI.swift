@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// The socket API: HTTP/1.1 and JSON over the daemon's Unix socket.
 enum SocketAPI {
     static func application(
-        config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
+        config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
         reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [], clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
         drainMillis: Int64, onListening: @escaping @Sendable () -> Void
     ) -> (service: any Service, routes: [String]) {
@@ -23,7 +23,7 @@ enum SocketAPI {
         return (listener, routes)
     }
 
-    static func buildRouter(config: DaemonConfig, store: OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
+    static func buildRouter(config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
                             channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [],
                             clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()

@@ -6,7 +6,7 @@ extension GroupCommitQueue where Item == Submission, Output == SubmitResult {
     /// The submissions' group-commit queue over `store`: each commit is timed and its new
     /// messages counted in `metrics`, and logged at debug level one line per message (its id,
     /// channel and priority; never its recipient or body).
-    static func observed(store: OutboxStore, clock: any OutboxClock, metrics: OutboxMetrics, logger: Logger) -> SubmitQueue {
+    static func observed(store: any OutboxStore, clock: any OutboxClock, metrics: OutboxMetrics, logger: Logger) -> SubmitQueue {
         SubmitQueue(clock: clock) { batch, nowMillis in
             let start = clock.now()
             let results = try await store.submit(batch, nowMillis: nowMillis)

@@ -13,14 +13,14 @@ import ServiceLifecycle
 /// never holds the database writer, the dispatcher or the webhook receiver.
 final class SubscriberService: Service, Sendable {
     let runtimes: [SubscriberRuntime]
-    let store: OutboxStore
+    let store: any OutboxStore
     let clock: any OutboxClock
     let logger: Logger
     let metrics: OutboxMetrics
     /// How often a moving cursor is saved: a crash re-delivers at most this much.
     static let persistEveryMillis: Int64 = 1_000
 
-    init(runtimes: [SubscriberRuntime], store: OutboxStore, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
+    init(runtimes: [SubscriberRuntime], store: any OutboxStore, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
         self.runtimes = runtimes
         self.store = store
         self.clock = clock
@@ -41,7 +41,7 @@ final class SubscriberService: Service, Sendable {
 
     /// Loads each subscriber's stored progress; one never seen before starts after the newest
     /// event (it gets what happens from now on; a replay gives it the past).
-    static func runtimes(for configs: [SubscriberConfig], store: OutboxStore) async throws -> [SubscriberRuntime] {
+    static func runtimes(for configs: [SubscriberConfig], store: any OutboxStore) async throws -> [SubscriberRuntime] {
         guard !configs.isEmpty else { return [] }
         let stored = try await store.subscriberProgress()
         let newest = try await store.newestEventID()

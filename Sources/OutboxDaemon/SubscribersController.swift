@@ -8,7 +8,7 @@ import OutboxStore
 /// `/v1/subscribers`: each subscriber's cursor, lag and last error; and a replay from a
 /// chosen cursor (the subscriber gets every event after it again, in order).
 struct SubscribersController: Sendable {
-    let store: OutboxStore
+    let store: any OutboxStore
     let runtimes: [SubscriberRuntime]
     let clock: any OutboxClock
 

@@ -1,129 +1,316 @@
-import Foundation
-import GRDB
 import OutboxCore
-import OutboxMigrations
-import Synchronization
 
-/// The only door to the SQLite outbox. Each method is one transaction that keeps the
-/// schema's invariants; the daemon never writes SQL anywhere else.
-///
-/// Durability: WAL with `synchronous = FULL` on the writer, so a commit that returned is on
-/// disk. Throughput comes from callers batching many rows into one commit.
-public final class OutboxStore: Sendable {
-    let pool: DatabasePool
+/// The outbox as the daemon sees it: every read and write it makes, each one transaction that
+/// keeps the invariants. Two engines implement it: `SQLiteOutboxStore` (GRDB, one daemon, the
+/// embedded default) and `PostgresOutboxStore` (postgres-nio, several daemons on one database).
+/// The rules a claim applies are not here but in `ClaimPlanner`, which both call; the
+/// conformance suite (Tests/OutboxStoreTests) runs the same tests against both.
+public protocol OutboxStore: AnyObject, Sendable {
     /// Random id of this database, set at creation; part of `biz_opaque_callback_data` so a
     /// status for a message of another database is never matched to one of ours.
-    public let instanceID: String
-    public let path: String
+    var instanceID: String { get }
     /// Rung after each commit that wrote to the event log (long polls and subscribers wait on it).
-    public let eventSignal: EventSignal
-    /// Keeps the observation that rings `eventSignal` alive as long as the store.
-    private let eventObservation: AnyDatabaseCancellable
-    /// What the last writes found: `/v1/health` tells the truth from it (see `writeHealth`).
-    let writes = Mutex(WriteTracker())
+    var eventSignal: EventSignal { get }
 
-    /// How long a write waits for a lock another process holds (an operator's `sqlite3`, a
-    /// backup) before it fails as unavailable.
-    static let busyTimeoutMillis = 5_000
+    // MARK: Channels
 
-    /// Opens (creating and migrating as needed) the database at `path`.
-    public init(path: String) throws(StoreError) {
-        self.path = path
-        do {
-            var config = Configuration()
-            config.busyMode = .timeout(Double(Self.busyTimeoutMillis) / 1000)
-            config.maximumReaderCount = 4
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-            let pool = try DatabasePool(path: path, configuration: config)
-            // DatabasePool resets synchronous on the writer when it opens (GOTCHAS.md): set it again.
-            try pool.writeWithoutTransaction { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-            try Self.migrator.migrate(pool)
-            self.pool = pool
-            // Called on the writer after each commit that changed `event_log`: only the
-            // statements that touch that table are observed.
-            let signal = EventSignal()
-            self.eventSignal = signal
-            self.eventObservation = DatabaseRegionObservation(tracking: Table("event_log"))
-                .start(in: pool, onError: { _ in }, onChange: { _ in signal.ring() })
-            self.instanceID = try pool.write { db in
-                if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'instance_id'") { return id }
-                let id = String(UInt32.random(in: .min ... .max), radix: 36)
-                try db.execute(sql: "INSERT INTO meta(key, value) VALUES ('instance_id', ?)", arguments: [id])
-                return id
-            }
-        } catch {
-            throw StoreError(error, opening: path)
-        }
-    }
+    /// Pauses a channel: it stops claiming; its queue stays intact.
+    func pause(channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) async throws(StoreError)
 
-    /// Every embedded migration, registered in file order.
-    public static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        for migration in Migrations.all {
-            migrator.registerMigration(migration.name) { db in
-                try db.execute(sql: migration.sql)
-            }
-        }
-        return migrator
-    }
+    /// Lifts a channel's pause, and with `liftingSpamHoldAt` its spam-limit hold too (whose
+    /// level still counts if the limit comes again). Returns false when nothing was lifted.
+    @discardableResult
+    func resume(channel: String, liftingSpamHoldAt spamHoldMillis: Int64?, nowMillis: Int64) async throws(StoreError) -> Bool
 
-    /// Names of the migrations applied to this database.
-    public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try Self.migrator.appliedMigrations(db) }
-    }
+    /// Saves the adaptive rate in force (nil: the configured one), so it survives a restart.
+    /// A change is an event: `mps` is the rate in force, null when the configured one is back.
+    func saveRate(channel: String, mps: Int?, nowMillis: Int64) async throws(StoreError)
 
-    /// `PRAGMA synchronous` as the writer connection sees it (2 = FULL).
-    public func writerSynchronous() throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
-    }
+    /// The saved adaptive rates.
+    func savedRates() async throws(StoreError) -> [String: Int]
 
-    /// Runs `body` in one write transaction, mapping SQLite failures to `StoreError`.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            let value = try await pool.write(body)
-            writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
-            return value
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            let e = StoreError(error)
-            if case .unavailable(let why) = e { writes.withLock { $0.lastWrite = .init(ok: false, reason: why, at: ContinuousClock.now) } }
-            throw e
-        }
-    }
+    /// Every paused channel and why.
+    func pauses() async throws(StoreError) -> [String: ChannelPause]
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            return try await pool.read(body)
-        } catch {
-            throw StoreError(error)
-        }
-    }
+    /// Queue figures per channel, for `stats` and health.
+    func channelCounts() async throws(StoreError) -> [String: ChannelCounts]
+
+    /// Attempts per channel and outcome since `sinceMillis`: seeds the rolling counters at start-up.
+    func attemptCounts(sinceMillis: Int64) async throws(StoreError) -> [(channel: String, at: Int64, outcome: AttemptOutcome)]
+
+    // MARK: Claim
+
+    /// Takes up to `limit` due messages of `channel` and marks them `sending` in the same
+    /// transaction: highest priority first, in submission order within a priority, at most one
+    /// per recipient, skipping recipients that pacing or a retry holds (so they never block
+    /// others). Messages whose `expires_at` passed become `expired`; free-form messages to a
+    /// recipient whose 24-hour window is closed fail without a request.
+    ///
+    /// A template to a recipient outside their window also needs the portfolio's messaging
+    /// limit (`reach`): a recipient reached in the last 24 h costs nothing more, a new one is
+    /// counted, and when the budget is used up such messages wait (they are not failed).
+    func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules,
+                      reach: MessagingLimit?) async throws(StoreError) -> [ClaimedMessage]
+
+    /// The earliest `due_at` among the channel's queued messages, or nil when none is queued.
+    /// Messages of a priority held by the channel's spam hold are due when it ends, at the soonest.
+    func nextDue(channel: String) async throws(StoreError) -> Int64?
+
+    /// The earliest hold on one of the channel's recipients after `nowMillis`: when a claim found
+    /// due messages but every one was held, the worker waits for this.
+    func earliestHold(channel: String, nowMillis: Int64) async throws(StoreError) -> Int64?
+
+    // MARK: EventFeed
+
+    /// Events after `after` (0: from the oldest still kept), oldest first, at most `limit`.
+    /// With a filter, at most `scanLimit` ids are examined per call, so a rare type never makes
+    /// one read walk the whole log; `nextCursor` then moves past what was examined.
+    /// One writer commits ids in order: every id up to the newest one read is committed.
+    func events(after: Int64, limit: Int, filter: EventFilter, scanLimit: Int) async throws(StoreError) -> EventPage
+
+    /// The oldest and newest event ids kept (nil when the log is empty).
+    func eventRange() async throws(StoreError) -> (oldest: Int64, newest: Int64)?
+
+    /// Events after `after` matching `filter`, counted up to `cap` (a subscriber's lag).
+    func countEvents(after: Int64, filter: EventFilter, cap: Int) async throws(StoreError) -> Int
+
+    // MARK: EventLog
+
+    func appendEvent(_ type: EventType, channel: String?, messageID: Int64?, data: [String: JSONValue]?,
+                            nowMillis: Int64) async throws(StoreError)
+
+    // MARK: EventRetention
+
+    /// Deletes up to `limit` events written before `cutoffMillis`, oldest first, stopping at
+    /// the first newer one; returns how many.
+    func deleteEvents(before cutoffMillis: Int64, limit: Int) async throws(StoreError) -> Int
+
+    /// Erases `text` and `message` of up to `limit` events' worth of `inbound` events written
+    /// before `cutoffMillis`, walking ids from where the last call stopped (kept in `meta`).
+    func eraseEventContent(before cutoffMillis: Int64, limit: Int) async throws(StoreError) -> (erased: Int, done: Bool)
+
+    // MARK: Facts
+
+    /// Every channel's spam hold still in force at `nowMillis`, for stats, health and metrics.
+    func spamHolds(nowMillis: Int64) async throws(StoreError) -> [String: SpamHold]
+
+    /// Messages priced per channel and category on the UTC day of `nowMillis`: `(all, billable)`.
+    func pricedToday(nowMillis: Int64) async throws(StoreError) -> [String: [String: (messages: Int, billable: Int)]]
+
+    // MARK: Health
+
+    /// When the API last accepted a request of `channel`, looking back to `sinceMillis` at most
+    /// (newest first through the attempts' time index, so an active channel costs one row).
+    func lastAccepted(channel: String, sinceMillis: Int64) async throws(StoreError) -> Int64?
+
+    /// Whether the database takes writes now: nil when it does, else why not (disk full,
+    /// read-only, locked by another process, I/O error).
+    ///
+    /// The daemon's own writes say it first: each records whether it committed. When none
+    /// ran for `WriteTracker.trustMillis`, a probe writes one tiny row of `meta` instead,
+    /// waiting at most `WriteTracker.probeBusyMillis` for a lock another process holds; probes
+    /// run one at a time, at most once per `WriteTracker.probeEveryMillis`.
+    func writeProblem() async -> String?
+
+    // MARK: Imports
+
+    /// Cancels every still-queued message of a bulk import in one transaction, each with a
+    /// `cancelled` event in its timeline. Messages already handed to the API are left alone.
+    /// - Returns: how many were cancelled.
+    /// - Throws: `StoreError.notFound` when no message carries this import id.
+    func cancel(importID: String, nowMillis: Int64) async throws(StoreError) -> Int
+
+    /// How many messages of a bulk import are in each state; empty when none carries this id.
+    func stateCounts(importID: String) async throws(StoreError) -> [MessageState: Int]
+
+    // MARK: Inbox
+
+    /// Stores payloads durably (one commit for the batch); returns their ids.
+    func storeInbox(_ items: [InboxItem], nowMillis: Int64) async throws(StoreError) -> [Int64]
+
+    /// Payloads not processed yet, oldest first: up to `limit` of them and `maxBytes` of bodies
+    /// in all, but always the oldest one whatever its size. The sizes are read first (SQLite
+    /// knows a blob's length without reading it), so no body past the budget is loaded.
+    func pendingInbox(limit: Int, maxBytes: Int) async throws(StoreError) -> [PendingInbox]
+
+    /// Those of `ids` not processed yet (a relay applies its own payload before answering).
+    func pendingInbox(ids: [Int64]) async throws(StoreError) -> [PendingInbox]
+
+    /// Applies processed payloads and marks them processed, in one transaction. A payload
+    /// already processed (by the other path: the background processor, or a relay or a
+    /// submission that applied it first) is skipped, so each is applied once.
+    /// - Returns: the channels whose queue the batch may have moved (an open request settled,
+    ///   a failure fact, a customer writing): their workers should look again. Plain delivery
+    ///   and read receipts of sent messages wake nobody. And what failed statuses changed
+    ///   beyond their messages (pauses, spam holds, rates) and the messages priced.
+    @discardableResult
+    func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects
+
+    /// When the recipient last wrote on this channel, if ever.
+    func lastInbound(channel: String, recipient: String) async throws(StoreError) -> Int64?
+
+    /// The recipient facts the webhooks taught, for tests and `status`.
+    func recipientFacts(channel: String, recipient: String) async throws(StoreError) -> (lastInbound: Int64?, windowClosed: Int64?, unreachable: Int64?)?
+
+    /// Counts of stored payloads: pending, and kept with an error.
+    func inboxCounts() async throws(StoreError) -> (pending: Int, failed: Int)
+
+    // MARK: Metrics
+
+    /// Queue depth per channel and priority, the earliest due time, and messages in `sending`.
+    func queueFigures() async throws(StoreError) -> QueueFigures
+
+    /// The newest timeline event's id (0 for none): counting endings starts after it.
+    func lastEventID() async throws(StoreError) -> Int64
+
+    /// `failed` and `expired` endings the timeline recorded after event `afterID`, per channel.
+    /// Reads only the events since then (a range of the rowid), so its cost follows the
+    /// traffic since the last call, not the size of the database.
+    func timelineEndings(afterEventID afterID: Int64) async throws(StoreError) -> TimelineEndings
+
+    // MARK: Queries
+
+    /// One message and its timeline, or nil.
+    func timeline(id: Int64) async throws(StoreError) -> MessageTimeline?
+
+    /// The message that got this wamid, with its timeline, or nil.
+    func timeline(wamid: String) async throws(StoreError) -> MessageTimeline?
+
+    /// Messages matching `filter`, newest first, and whether more follow.
+    func list(_ filter: MessageFilter) async throws(StoreError) -> (messages: [MessageRecord], more: Bool)
+
+    // MARK: Recipients
+
+    /// Per portfolio: recipients reached outside their window in the last 24 h, and when the
+    /// oldest of them stops counting (when a used-up budget frees a place).
+    func reachUse(portfolios: [String], nowMillis: Int64) async throws(StoreError) -> [String: (used: Int, nextFreeMillis: Int64?)]
+
+    /// Per channel: recipients whose 24-hour window is open now (they wrote within 24 h less the margin).
+    func openWindows(nowMillis: Int64, marginMillis: Int64) async throws(StoreError) -> [String: Int]
+
+    /// The recipient's state, for the window check at submission.
+    func recipientState(channel: String, recipient: String) async throws(StoreError) -> RecipientState?
+
+    // MARK: Record
+
+    /// Puts claimed messages that were never handed to the API back in the queue, as they were.
+    func release(_ ids: [Int64], nowMillis: Int64) async throws(StoreError)
+
+    /// Writes a batch of finished attempts and applies each decision, in one transaction.
+    func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError)
+
+    // MARK: Recovery
+
+    /// At start-up: every message left in `sending` by a process that stopped mid-request.
+    /// Its request may or may not have reached the API, so it gets an `unknown_outcome`
+    /// attempt and waits `waitMillis` for a status that settles it.
+    /// - Returns: how many were found.
+    @discardableResult
+    func recoverInterrupted(nowMillis: Int64, waitMillis: Int64) async throws(StoreError) -> Int
+
+    /// Messages whose unknown outcome was not settled by a status in time: resent (back to
+    /// the queue) or failed, per `[retry] unknown_outcome`. The timeline records which.
+    @discardableResult
+    func settleOverdue(nowMillis: Int64, action: RetryPolicy.UnknownOutcomeAction, maxAttempts: Int) async throws(StoreError) -> Int
+
+    /// The earliest settlement deadline of an unknown outcome, or nil.
+    func nextSettlementDeadline() async throws(StoreError) -> Int64?
+
+    // MARK: Retention
+
+    /// Erases the bodies of up to `limit` finished messages last changed before
+    /// `cutoffMillis`, oldest first; returns how many. Attempts and events stay.
+    func eraseBodies(changedBefore cutoffMillis: Int64, limit: Int) async throws(StoreError) -> Int
+
+    /// Deletes the finished messages last changed before `cutoffMillis`, with their attempts
+    /// and events (the foreign keys cascade), among the next `limit` messages after `afterID`
+    /// in id order. Returns how many went and the id to continue after, or nil once the walk
+    /// reached the end or a message created after the cutoff (a later one cannot qualify:
+    /// ids grow with `created_at`, and `updated_at` is never before `created_at`).
+    func deleteFinished(changedBefore cutoffMillis: Int64, afterID: Int64, limit: Int) async throws(StoreError) -> (deleted: Int, next: Int64?)
+
+    /// Empties the bodies of up to `limit` processed webhook payloads received before
+    /// `cutoffMillis`, in arrival order from where the last call stopped (kept in `meta`,
+    /// so erased payloads are not read again); the row, its arrival time and any error stay.
+    /// Returns how many, and whether the walk reached payloads too new or not yet processed.
+    func erasePayloads(receivedBefore cutoffMillis: Int64, limit: Int) async throws(StoreError) -> (erased: Int, done: Bool)
+
+    /// Deletes up to `limit` processed webhook payloads received before `cutoffMillis`, oldest
+    /// first, stopping at the first one too new or not yet processed; returns how many.
+    func deletePayloads(receivedBefore cutoffMillis: Int64, limit: Int) async throws(StoreError) -> Int
+
+    /// Keeps what the last retention pass did, for `stats`.
+    func saveRetentionPass(_ pass: RetentionPass) async throws(StoreError)
+
+    /// What the last retention pass did, if one ran.
+    func lastRetentionPass() async throws(StoreError) -> RetentionPass?
+
+    // MARK: Submit
+
+    /// Stores a batch of validated submissions in one transaction (one fsync for all).
+    /// Each gets its own result; a duplicate or conflict does not affect the others.
+    func submit(_ batch: [Submission], nowMillis: Int64) async throws(StoreError) -> [SubmitResult]
+
+    /// Cancels a message that has not been handed to the API.
+    /// - Returns: the state it ended in (`cancelled`, or the state that prevented it).
+    func cancel(id: Int64, nowMillis: Int64) async throws(StoreError) -> (cancelled: Bool, state: MessageState)
+
+    // MARK: Subscribers
+
+    /// Every subscriber's stored progress, by name.
+    func subscriberProgress() async throws(StoreError) -> [String: SubscriberProgress]
+
+    /// Saves a subscriber's progress (one small transaction; callers do it about once a second).
+    func saveSubscriberProgress(name: String, _ p: SubscriberProgress) async throws(StoreError)
+
+    /// The newest event's id (0 when the log is empty): a new subscriber starts after it.
+    func newestEventID() async throws(StoreError) -> Int64
+
+    /// When event `id` was written, if it is kept.
+    func eventTime(id: Int64) async throws(StoreError) -> Int64?
+
+    // MARK: Store
 
     /// Size of the database file and its WAL, in bytes.
-    public func sizeBytes() -> Int64 {
-        let fm = FileManager.default
-        return [path, path + "-wal"].reduce(0) { total, p in
-            total + ((try? fm.attributesOfItem(atPath: p)[.size] as? Int64) ?? 0)
-        }
-    }
+    func sizeBytes() -> Int64
 
     /// The text the daemon puts in `biz_opaque_callback_data` for message `id`.
-    public func callbackData(for id: Int64) -> String { "wao:\(instanceID):\(id)" }
+    func callbackData(for id: Int64) -> String
 
     /// The message id inside a `biz_opaque_callback_data` of this database, or nil.
-    public func messageID(fromCallbackData text: String) -> Int64? {
-        Self.messageID(fromCallbackData: text, instanceID: instanceID)
-    }
+    func messageID(fromCallbackData text: String) -> Int64?
+
+    /// A cheap read that proves the database answers.
+    func ping() async throws(StoreError)
 }
 
+/// The defaults callers rely on (a protocol requirement cannot declare them).
 extension OutboxStore {
-    /// A cheap read that proves the database answers.
-    public func ping() async throws(StoreError) {
-        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    public func resume(channel: String, nowMillis: Int64) async throws(StoreError) -> Bool {
+        try await resume(channel: channel, liftingSpamHoldAt: nil, nowMillis: nowMillis)
+    }
+
+    public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules = RecipientRules()) async throws(StoreError) -> [ClaimedMessage] {
+        try await claim(channel: channel, nowMillis: nowMillis, limit: limit, rules: rules, reach: nil)
+    }
+
+    public func events(after: Int64, limit: Int, filter: EventFilter = EventFilter()) async throws(StoreError) -> EventPage {
+        try await events(after: after, limit: limit, filter: filter, scanLimit: 50_000)
+    }
+
+    public func countEvents(after: Int64, filter: EventFilter) async throws(StoreError) -> Int {
+        try await countEvents(after: after, filter: filter, cap: 1_000_000)
+    }
+
+    public func appendEvent(_ type: EventType, channel: String?, messageID: Int64? = nil, nowMillis: Int64) async throws(StoreError) {
+        try await appendEvent(type, channel: channel, messageID: messageID, data: nil, nowMillis: nowMillis)
+    }
+
+    public func appendEvent(_ type: EventType, channel: String?, data: [String: JSONValue]?, nowMillis: Int64) async throws(StoreError) {
+        try await appendEvent(type, channel: channel, messageID: nil, data: data, nowMillis: nowMillis)
+    }
+
+    public func pendingInbox(limit: Int) async throws(StoreError) -> [PendingInbox] {
+        try await pendingInbox(limit: limit, maxBytes: .max)
     }
 }

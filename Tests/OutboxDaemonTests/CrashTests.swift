@@ -74,7 +74,7 @@ struct CrashTests {
             await client.shutdown()
 
             // ... and any message the sandbox got twice has an interrupted attempt in its audit.
-            let store = try OutboxStore(path: dir.file("outbox.db"))
+            let store = try SQLiteOutboxStore(path: dir.file("outbox.db"))
             var copies: [String: Int] = [:]
             for r in sandbox.state.received() { copies[r.callbackData ?? "", default: 0] += 1 }
             var doubles = 0

@@ -57,7 +57,7 @@ struct InboundApplyTests {
     @Test("a payload applied by one path is not applied again by the other")
     func appliedOnce() async throws {
         // The store alone: no background processor to race with.
-        let store = try OutboxStore(path: dir.file("once.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("once.db"))
         let ids = try await store.storeInbox([InboxItem(channel: "main", source: "webhook", body: Array(#"{"x":1}"#.utf8))], nowMillis: 1)
         let pending = try await store.pendingInbox(ids: ids)
         let report = ProcessedInbox(id: ids[0], inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: 5)])

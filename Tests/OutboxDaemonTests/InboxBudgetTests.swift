@@ -15,7 +15,7 @@ struct InboxBudgetTests {
 
     @Test("pending payloads are loaded up to the byte budget, and the oldest alone when it is larger")
     func byteBudget() async throws {
-        let store = try OutboxStore(path: dir.file("outbox.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("outbox.db"))
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: 1000)
         _ = try await store.storeInbox((0..<3).map { _ in InboxItem(channel: "main", source: "webhook", body: body) }, nowMillis: 1)
         #expect(try await store.pendingInbox(limit: 500, maxBytes: 1500).count == 1)
@@ -34,7 +34,7 @@ struct InboxBudgetTests {
             }
             return config
         }
-        let store = try OutboxStore.reopen(config.databasePath)
+        let store = try SQLiteOutboxStore.reopen(config.databasePath)
         var wamids: [String] = []
         for id in 1...3 { wamids.append(try #require(try await store.timeline(id: Int64(id))?.message.wamid)) }
         let statuses = wamids.flatMap { w in ["delivered", "read"].map { #"{"id":"\#(w)","status":"\#($0)","timestamp":"1795257590","recipient_id":"4915100000001"}"# } }

@@ -65,7 +65,7 @@ struct MetricsTests {
         let clock = ManualClock()
         do {
             // A paused channel keeps its queue: nothing leaves while the test looks.
-            let store = try OutboxStore(path: dir.file("outbox.db"))
+            let store = try SQLiteOutboxStore(path: dir.file("outbox.db"))
             try await store.pause(channel: "main", reason: "held for the test", untilMillis: nil, nowMillis: clock.nowMillis())
         }
         try await withDaemon(testConfig(dir: dir, baseURL: "http://127.0.0.1:9"), dir: dir, clock: clock) { d in

@@ -52,7 +52,7 @@ struct RetentionTests {
     func eraseThenDelete() async throws {
         let clock = ManualClock()
         let t0 = clock.nowMillis()
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let ids = try await seed(store, at: t0)
         let retention = service(store, clock: clock)
 
@@ -93,7 +93,7 @@ struct RetentionTests {
     func lateStatusAndOff() async throws {
         let clock = ManualClock()
         let t0 = clock.nowMillis()
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let ids = try await seed(store, at: t0)
         // Day 20: the sent message is read.
         clock.advance(byMillis: 20 * day)
@@ -116,7 +116,7 @@ struct RetentionTests {
     func serviceLoop() async throws {
         let clock = ManualClock()
         let t0 = clock.nowMillis()
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await seed(store, at: t0)
         clock.advance(byMillis: 31 * day)
         let retention = service(store, clock: clock, batch: 1000)

@@ -159,7 +159,7 @@ struct SendingTests {
                 return ids
             }
             // After the stop: every message is queued or sent, none sending; sent ones reached the sandbox once.
-            let store = try OutboxStore.reopen(config.databasePath)
+            let store = try SQLiteOutboxStore.reopen(config.databasePath)
             var sent = 0
             for id in ids {
                 let t = try #require(try await store.timeline(id: Int64(id)!))

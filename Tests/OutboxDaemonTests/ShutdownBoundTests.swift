@@ -77,7 +77,7 @@ struct ShutdownBoundTests {
             let busy = try RawListener()
             var config = testConfig(dir: dir, baseURL: url)
             config.webhook.listen = "127.0.0.1:\(busy.port)"
-            let store = try OutboxStore(path: config.databasePath)
+            let store = try SQLiteOutboxStore(path: config.databasePath)
             _ = try await store.submit((0..<20).map { message("+49151000001\(String(format: "%02d", $0))") }, nowMillis: SystemClock().nowMillis())
             var quiet = Logger(label: "test")
             quiet.logLevel = .critical
@@ -113,7 +113,7 @@ struct ShutdownBoundTests {
         try await Task.sleep(for: .milliseconds(300))
         lock.release()
         _ = try? await run.value
-        let store = try OutboxStore.reopen(config.databasePath)
+        let store = try SQLiteOutboxStore.reopen(config.databasePath)
         let m = try #require(try await store.timeline(id: 1)?.message)
         #expect(m.state == .sent)
         #expect(m.wamid == "wamid.gated")

@@ -1,6 +1,6 @@
 import OutboxStore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Opens a database after its daemon stopped, to inspect what it left.
-    static func reopen(_ path: String) throws -> OutboxStore { try OutboxStore(path: path) }
+    static func reopen(_ path: String) throws -> OutboxStore { try SQLiteOutboxStore(path: path) }
 }

@@ -18,7 +18,7 @@ struct EventLogTests {
 
     @Test("a message's way is in the log, in commit order, each change once: accepted, sent, delivered, read")
     func messageWay() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let results = try await store.submit([text("a", to: "+4915100000001", key: "k"), text("a", to: "+4915100000001", key: "k"), text("b", to: "+4915100000002")], nowMillis: 1)
         #expect(results.count == 3)
         var events = try await all(store)
@@ -41,7 +41,7 @@ struct EventLogTests {
 
     @Test("failed carries code, title and details; expired, cancelled and local failures their reason")
     func failures() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002"), text("c", to: "+4915100000003")], nowMillis: 1)
         let claimed = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)
         let failure = APIFailure(httpStatus: 400, code: 131026, title: "Message undeliverable", details: "not on WhatsApp")
@@ -59,7 +59,7 @@ struct EventLogTests {
 
     @Test("an inbound message carries its content and the id of the message it replies to")
     func inbound() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("question", to: "+4915100000001")], nowMillis: 1)
         let claimed = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)
         try await store.record([AttemptRecord(message: claimed[0], startedMillis: 2, latencyMillis: 1, result: .accepted(wamid: "wamid.Q", messageStatus: nil),
@@ -81,7 +81,7 @@ struct EventLogTests {
 
     @Test("channel pause, resume and rate changes are events, once per change")
     func channelChanges() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         try await store.pause(channel: "main", reason: "invalid key", untilMillis: nil, nowMillis: 1)
         try await store.pause(channel: "main", reason: "invalid key", untilMillis: nil, nowMillis: 2)
         #expect(try await store.resume(channel: "main", nowMillis: 3))
@@ -114,7 +114,7 @@ struct EventLogTests {
 
     @Test("filters return only matching events and move the cursor past the rest")
     func filters() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002", channel: "other")], nowMillis: 1)
         try await store.pause(channel: "main", reason: "x", untilMillis: nil, nowMillis: 2)
         let page = try await store.events(after: 0, limit: 10, filter: EventFilter(types: [.paused]))
@@ -129,7 +129,7 @@ struct EventLogTests {
 
     @Test("retention deletes old events oldest first and erases inbound content; the cursor never goes back")
     func retention() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         try await store.applyInbox([ProcessedInbox(id: 0, inbound: [
             InboundReport(channel: "main", recipient: "+4915100000001", timestampMillis: 1, wamid: "w1", type: "text", text: "secret words",
                           message: .object(["text": .object(["body": .string("secret words")])])),
@@ -149,7 +149,7 @@ struct EventLogTests {
 
     @Test("a commit that writes events rings the signal")
     func signal() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let before = store.eventSignal.generation
         _ = try await store.submit([text("a")], nowMillis: 1)
         #expect(store.eventSignal.generation != before)

@@ -33,7 +33,7 @@ struct FailureFactsStoreTests {
 
     @Test("a channel-class failure by status pauses the channel, keeps its queue, and fails only the message that drew it")
     func channelPauseByStatus() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")])
         _ = try await store.submit((2...5).map { text("q", to: "+491510000000\($0)") }, nowMillis: 20)
         let effects = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131042, meaning: .channel, at: 30)])],
@@ -48,7 +48,7 @@ struct FailureFactsStoreTests {
 
     @Test("a spam limit holds normal and bulk traffic; high priority goes; a repeat holds everything, longer")
     func spamHold() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")], at: 10)
         let spam = ErrorMeaning(.retrySlow, [.spamRestriction])
         let effects = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131048, meaning: spam, at: 100)])],
@@ -80,7 +80,7 @@ struct FailureFactsStoreTests {
 
     @Test("after a 131026 later messages to that number fail without a request; a message from them clears it")
     func unreachable() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")])
         _ = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131026,
                                                                                   meaning: ErrorMeaning(.permanent, [.recipientUnreachable]), at: 50)])], nowMillis: 60)
@@ -99,7 +99,7 @@ struct FailureFactsStoreTests {
 
     @Test("an answer's other wa_id is an alias: a reply from it opens the window of the number sent to")
     func alias() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("oi", to: "+5511987654321")], nowMillis: 0)
         let claimed = try await store.claim(channel: "main", nowMillis: 10, limit: 1, rules: rules)
         try await store.record([AttemptRecord(message: claimed[0], startedMillis: 10, latencyMillis: 1,
@@ -114,7 +114,7 @@ struct FailureFactsStoreTests {
 
     @Test("pricing is kept with the status and each message is counted once per category")
     func pricing() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let sent = try await sendAll(store, [text("a", to: "+4915100000001"), text("b", to: "+4915100000002")])
         let utility = Pricing(billable: true, model: "PMP", type: "regular", category: "utility")
         let service = Pricing(billable: false, model: "PMP", type: "free_customer_service", category: "service")
@@ -135,7 +135,7 @@ struct FailureFactsStoreTests {
 
     @Test("a BSUID recipient is stored and claimed like a number")
     func bsuid() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let sub = try Submission(channel: "main", recipient: Recipient(bsuid: "US.13491208655302741918"),
                                  message: .object(["type": .string("text"), "text": .object(["body": .string("hi")])]), nowMillis: 0)
         _ = try await store.submit([sub], nowMillis: 0)

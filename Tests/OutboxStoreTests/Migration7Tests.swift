@@ -34,7 +34,7 @@ struct Migration7Tests {
     func rebuild() async throws {
         let path = dir.file("old.db")
         try version6(at: path)
-        let store = try OutboxStore(path: path)
+        let store = try SQLiteOutboxStore(path: path)
         #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
         let timeline = try #require(try await store.timeline(id: 1))
         #expect(timeline.message.state == .sent && timeline.message.wamid == "wamid.1")
@@ -61,7 +61,7 @@ struct Migration7Tests {
     @Test("no write to messages builds a temporary b-tree per row after the rebuild")
     func noEphemeralTables() throws {
         let path = dir.file("new.db")
-        _ = try OutboxStore(path: path)
+        _ = try SQLiteOutboxStore(path: path)
         let queue = try DatabaseQueue(path: path)
         try queue.read { db in
             for sql in [

@@ -34,7 +34,7 @@ struct MigrationTests {
     func rebuildKeepsRows() async throws {
         let path = dir.file("old.db")
         try version5(at: path)
-        let store = try OutboxStore(path: path)
+        let store = try SQLiteOutboxStore(path: path)
         #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
         let timeline = try #require(try await store.timeline(id: 1))
         #expect(timeline.message.state == .sent && timeline.message.wamid == "wamid.1")
@@ -57,7 +57,7 @@ struct MigrationTests {
     @Test("no write to messages, attempts or events builds a temporary b-tree per row (IN lists in CHECKs and partial indexes did)")
     func noEphemeralTables() throws {
         let path = dir.file("new.db")
-        _ = try OutboxStore(path: path)
+        _ = try SQLiteOutboxStore(path: path)
         let queue = try DatabaseQueue(path: path)
         try queue.read { db in
             for sql in [

@@ -23,7 +23,7 @@ struct ReachTests {
 
     @Test("templates outside the window reach new recipients until the budget is used; the rest wait, not fail")
     func budgetWaits() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit((1...3).map { template(to: "+491510000000\($0)") }, nowMillis: 0)
         let first = try await store.claim(channel: "main", nowMillis: 10, limit: 10, rules: rules, reach: two)
         #expect(first.map(\.recipient) == ["+4915100000001", "+4915100000002"])
@@ -44,7 +44,7 @@ struct ReachTests {
 
     @Test("recipients inside their window, and free-form messages, do not count")
     func windowDoesNotCount() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         try await store.applyInbox([ProcessedInbox(id: 0, inbound: [
             InboundReport(channel: "main", recipient: "+4915100000001", timestampMillis: 0),
             InboundReport(channel: "main", recipient: "+4915100000002", timestampMillis: 0),
@@ -62,12 +62,12 @@ struct ReachTests {
     func shared() async throws {
         let path = dir.file("a.db")
         do {
-            let store = try OutboxStore(path: path)
+            let store = try SQLiteOutboxStore(path: path)
             _ = try await store.submit([template(to: "+4915100000001", channel: "a"), template(to: "+4915100000002", channel: "b"),
                                         template(to: "+4915100000003", channel: "b")], nowMillis: 0)
             #expect(try await store.claim(channel: "a", nowMillis: 10, limit: 10, rules: rules, reach: two).count == 1)
         }
-        let store = try OutboxStore(path: path)
+        let store = try SQLiteOutboxStore(path: path)
         #expect(try await store.claim(channel: "b", nowMillis: 20, limit: 10, rules: rules, reach: two).map(\.recipient) == ["+4915100000002"])
         // Another portfolio has its own count.
         let other = MessagingLimit(portfolio: "other", tier: 2, share: 1)
@@ -76,7 +76,7 @@ struct ReachTests {
 
     @Test("a message waiting for the budget holds its recipient's later messages, in order")
     func order() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let zero = MessagingLimit(portfolio: "acme", tier: 1, share: 1)
         _ = try await store.submit([template(to: "+4915100000009")], nowMillis: 0)
         _ = try await store.claim(channel: "main", nowMillis: 1, limit: 10, rules: rules, reach: zero)

@@ -15,7 +15,7 @@ struct SchedulingTests {
 
     @Test("one message per recipient per pacing interval; a held recipient does not block others")
     func pacing() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         // Given a recipient with 100 messages at the front of the queue, and 3 others behind
         _ = try await store.submit((0..<100).map { text("busy \($0)", to: "+4915100000001") }, nowMillis: 0)
         _ = try await store.submit((2...4).map { text("other", to: "+491510000000\($0)") }, nowMillis: 0)
@@ -40,7 +40,7 @@ struct SchedulingTests {
 
     @Test("a message waiting for a retry holds later messages to its recipient, and goes first")
     func orderAfterRetry() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         var r = rules
         r.pairIntervalMillis = 0
         _ = try await store.submit([text("first", to: "+4915100000001"), text("second", to: "+4915100000001")], nowMillis: 0)
@@ -56,7 +56,7 @@ struct SchedulingTests {
 
     @Test("a free-form message to a closed window fails at claim time without a request; templates go")
     func windowAtClaim() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         var r = rules
         r.enforceWindow = true
         let template = try Submission(channel: "main", to: "+4915100000002",
@@ -79,7 +79,7 @@ struct InFlightTests {
 
     @Test("a recipient with a request still open gets no second one, even after the pacing interval")
     func oneAtATime() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         var r = RecipientRules()
         r.enforceWindow = false
         r.pairIntervalMillis = 1_000

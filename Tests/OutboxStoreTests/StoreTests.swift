@@ -27,19 +27,19 @@ struct StoreTests {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../migrations").standardized.path
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
         #expect(Migrations.all.map { $0.name + ".sql" } == files)
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
     }
 
     @Test("the writer commits with synchronous=FULL")
     func synchronousFull() throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         #expect(try store.writerSynchronous() == 2)
     }
 
     @Test("the same idempotency key and content is stored once; other content conflicts")
     func idempotency() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let first = try await store.submit([text("Hi", key: "k1")], nowMillis: 1)
         guard case .created(let id) = first[0] else { Issue.record("not created"); return }
         let again = try await store.submit([text("Hi", key: "k1"), text("Other", key: "k1"), text("Hi", channel: "other", key: "k1")], nowMillis: 2)
@@ -50,7 +50,7 @@ struct StoreTests {
 
     @Test("idempotency compares bytes: an NFD body or key is not the NFC one (red-team 21)")
     func idempotencyBytes() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
         let first = try await store.submit([text(nfc, key: "k1")], nowMillis: 1)
         guard case .created(let id) = first[0] else { Issue.record("not created"); return }
@@ -65,7 +65,7 @@ struct StoreTests {
 
     @Test("a far-future inbound time stored by an earlier version is replaced when the customer writes again")
     func poisonedInbound() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let now: Int64 = 1_795_219_200_000
         try await store.applyInbox([ProcessedInbox(id: 1, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: 9_223_372_036_854_775_000)])], nowMillis: now)
         try await store.applyInbox([ProcessedInbox(id: 2, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: now)])], nowMillis: now)
@@ -77,7 +77,7 @@ struct StoreTests {
 
     @Test("claim takes due messages by priority, then oldest due, and marks them sending")
     func claimOrder() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([
             text("bulk", to: "+4915100000001", priority: .bulk), text("normal", to: "+4915100000002"),
             text("later", to: "+4915100000003", notBefore: 10_000), text("high", to: "+4915100000004", priority: .high),
@@ -93,7 +93,7 @@ struct StoreTests {
 
     @Test("a message left sending at start-up gets an unknown-outcome attempt and waits for settlement")
     func recovery() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("x")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         #expect(try await store.recoverInterrupted(nowMillis: 300, waitMillis: 1_000) == 1)
@@ -112,7 +112,7 @@ struct StoreTests {
 
     @Test("an unsettled outcome fails when the policy says fail")
     func settleFail() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("x")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         try await store.recoverInterrupted(nowMillis: 300, waitMillis: 0)
@@ -122,7 +122,7 @@ struct StoreTests {
 
     @Test("only a queued message can be cancelled")
     func cancel() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let r = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
         guard case .created(let a) = r[0], case .created(let b) = r[1] else { Issue.record("not created"); return }
         _ = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
@@ -133,7 +133,7 @@ struct StoreTests {
 
     @Test("recorded attempts apply the decision and keep the audit")
     func record() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 2, rules: lax)
         let f = APIFailure(httpStatus: 400, code: 131026, title: "Message undeliverable", details: nil)
@@ -152,7 +152,7 @@ struct StoreTests {
 
     @Test("list pages newest first with a cursor")
     func list() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         _ = try await store.submit((0..<5).map { text("m\($0)") }, nowMillis: 100)
         let page1 = try await store.list(MessageFilter(limit: 3))
         #expect(page1.messages.map(\.id) == [5, 4, 3])
@@ -164,12 +164,12 @@ struct StoreTests {
 
     @Test("callback data names this database and the message")
     func callbackData() throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         let text = store.callbackData(for: 42)
         #expect(store.messageID(fromCallbackData: text) == 42)
         #expect(store.messageID(fromCallbackData: "wao:other:42") == nil)
         // The instance id survives a reopen.
-        let again = try OutboxStore(path: dir.file("a.db"))
+        let again = try SQLiteOutboxStore(path: dir.file("a.db"))
         #expect(again.instanceID == store.instanceID)
     }
 }

@@ -5,7 +5,7 @@ import OutboxCore
 /// erased after `erase_bodies_after`, and events go after `delete_after` (counted from when
 /// they were written). Deletion takes the oldest first, so the kept ids stay one range and a
 /// reader without a cursor starts at the oldest kept.
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Deletes up to `limit` events written before `cutoffMillis`, oldest first, stopping at
     /// the first newer one; returns how many.
     public func deleteEvents(before cutoffMillis: Int64, limit: Int) async throws(StoreError) -> Int {

@@ -40,7 +40,7 @@ public struct EventFilter: Sendable, Equatable {
     }
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Events after `after` (0: from the oldest still kept), oldest first, at most `limit`.
     /// With a filter, at most `scanLimit` ids are examined per call, so a rare type never makes
     /// one read walk the whole log; `nextCursor` then moves past what was examined.

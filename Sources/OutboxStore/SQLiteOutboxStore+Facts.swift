@@ -30,7 +30,7 @@ public struct PricedMessage: Sendable, Equatable {
     public var billable: Bool
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Acts on the facts of one failure, whichever path it came by (an answer or a failed
     /// status): closes the window, marks the number unreachable, ends the queued messages of a
     /// paused or disabled template, raises the channel's spam hold; a channel block reported

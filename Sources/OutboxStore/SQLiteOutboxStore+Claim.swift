@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Takes up to `limit` due messages of `channel` and marks them `sending` in the same
     /// transaction: highest priority first, in submission order within a priority, at most one
     /// per recipient, skipping recipients that pacing or a retry holds (so they never block

@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Unique recipients reached outside their window in the portfolio's last 24 h. With
     /// `prune`, rows older than that go first (they no longer count and are never read again).
     static func reachUsed(_ db: Database, portfolio: String, nowMillis: Int64, prune: Bool = false) throws -> Int {

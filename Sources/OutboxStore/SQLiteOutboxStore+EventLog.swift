@@ -5,7 +5,7 @@ import OutboxCore
 /// `logEvent` inside its own transaction, so an event exists exactly when its change
 /// committed (no event for a change that rolled back, no change without its event).
 /// Statements are cached; the hot paths (accepted, sent) build their JSON in SQL.
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Appends one event. `data` holds the type's own fields (nil: none).
     static func logEvent(_ db: Database, _ type: EventType, channel: String?, messageID: Int64?, at: Int64,
                          data: [String: JSONValue]? = nil) throws {

@@ -1,7 +1,7 @@
 import GRDB
 import Synchronization
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// When the API last accepted a request of `channel`, looking back to `sinceMillis` at most
     /// (newest first through the attempts' time index, so an active channel costs one row).
     public func lastAccepted(channel: String, sinceMillis: Int64) async throws(StoreError) -> Int64? {

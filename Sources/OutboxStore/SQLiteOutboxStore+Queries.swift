@@ -96,7 +96,7 @@ public struct MessageFilter: Sendable, Equatable {
     }
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     static let columns = """
         id, channel, recipient, type, state, priority, created_at, updated_at, due_at, expires_at, wamid,
         last_error, import_id, idempotency_key, attempts, awaiting_settlement

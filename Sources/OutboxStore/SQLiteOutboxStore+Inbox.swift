@@ -69,7 +69,7 @@ public struct ProcessedInbox: Sendable {
     }
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Stores payloads durably (one commit for the batch); returns their ids.
     public func storeInbox(_ items: [InboxItem], nowMillis: Int64) async throws(StoreError) -> [Int64] {
         try await write { db in

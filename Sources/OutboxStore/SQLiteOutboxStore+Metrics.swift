@@ -30,7 +30,7 @@ public struct TimelineEndings: Sendable, Equatable {
     public var lastEventID: Int64
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Queue depth per channel and priority, the earliest due time, and messages in `sending`.
     public func queueFigures() async throws(StoreError) -> QueueFigures {
         try await read { db in

@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Puts claimed messages that were never handed to the API back in the queue, as they were.
     public func release(_ ids: [Int64], nowMillis: Int64) async throws(StoreError) {
         guard !ids.isEmpty else { return }

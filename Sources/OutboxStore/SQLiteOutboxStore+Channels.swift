@@ -26,7 +26,7 @@ public struct ChannelCounts: Sendable, Equatable {
     public init() {}
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     static func setPause(_ db: Database, channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) throws {
         let before = try Row.fetchOne(db.cachedStatement(sql: "SELECT paused_reason, paused_until FROM channel_state WHERE channel = ?"), arguments: [channel])
         if before?["paused_reason"] as String? != reason || before?["paused_until"] as Int64? != untilMillis {

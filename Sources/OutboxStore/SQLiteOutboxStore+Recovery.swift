@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// At start-up: every message left in `sending` by a process that stopped mid-request.
     /// Its request may or may not have reached the API, so it gets an `unknown_outcome`
     /// attempt and waits `waitMillis` for a status that settles it.

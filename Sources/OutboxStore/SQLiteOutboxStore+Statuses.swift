@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Applies one status to the message it is about, found by our callback data or by wamid.
     /// Statuses only move a message forward (sent < delivered < read); a duplicate changes
     /// nothing; every new status is kept in the timeline, with its pricing and conversation.
@@ -104,8 +104,6 @@ extension OutboxStore {
     }
 
     static func messageID(fromCallbackData text: String, instanceID: String) -> Int64? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 3, parts[0] == "wao", parts[1] == instanceID else { return nil }
-        return Int64(parts[2])
+        CallbackData.messageID(text, instanceID: instanceID)
     }
 }

@@ -6,7 +6,7 @@ import OutboxCore
 /// and pauses between batches, so a send never waits long behind it for the writer.
 /// Only finished messages (not `queued`, not `sending`) and processed webhook payloads are
 /// ever touched.
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Erases the bodies of up to `limit` finished messages last changed before
     /// `cutoffMillis`, oldest first; returns how many. Attempts and events stay.
     public func eraseBodies(changedBefore cutoffMillis: Int64, limit: Int) async throws(StoreError) -> Int {

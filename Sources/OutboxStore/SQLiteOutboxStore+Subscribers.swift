@@ -18,7 +18,7 @@ public struct SubscriberProgress: Sendable, Equatable {
     }
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Every subscriber's stored progress, by name.
     public func subscriberProgress() async throws(StoreError) -> [String: SubscriberProgress] {
         try await read { db in

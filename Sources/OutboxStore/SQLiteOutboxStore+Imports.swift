@@ -1,7 +1,7 @@
 import GRDB
 import OutboxCore
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Cancels every still-queued message of a bulk import in one transaction, each with a
     /// `cancelled` event in its timeline. Messages already handed to the API are left alone.
     /// - Returns: how many were cancelled.

@@ -11,7 +11,7 @@ public enum SubmitResult: Sendable, Equatable {
     case conflict(id: Int64)
 }
 
-extension OutboxStore {
+extension SQLiteOutboxStore {
     /// Stores a batch of validated submissions in one transaction (one fsync for all).
     /// Each gets its own result; a duplicate or conflict does not affect the others.
     public func submit(_ batch: [Submission], nowMillis: Int64) async throws(StoreError) -> [SubmitResult] {

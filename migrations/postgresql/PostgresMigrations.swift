@@ -1,0 +1,8 @@
+/// The PostgreSQL line of migrations embedded in the binary, in the order they apply. It is its
+/// own line (the SQLite files in `migrations/` are a different dialect); both are append-only.
+public enum PostgresMigrations {
+    /// File name (without `.sql`) and SQL text of every migration, oldest first.
+    public static let all: [(name: String, sql: String)] = [
+        ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
+    ]
+}
