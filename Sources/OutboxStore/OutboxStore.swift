@@ -22,6 +22,12 @@ public protocol OutboxStore: AnyObject, Sendable {
     @discardableResult
     func resume(channel: String, liftingSpamHoldAt spamHoldMillis: Int64?, nowMillis: Int64) async throws(StoreError) -> Bool
 
+    /// Records that a timed pause ended by itself at `untilMillis`: clears it and writes a
+    /// `resumed` event (`"by": "timer"`) at that time. Only a pause that ends then is lifted,
+    /// so a newer pause set meanwhile stays. Returns false when there was none to lift.
+    @discardableResult
+    func liftEndedPause(channel: String, untilMillis: Int64) async throws(StoreError) -> Bool
+
     /// Saves the adaptive rate in force (nil: the configured one), so it survives a restart.
     /// A change is an event: `mps` is the rate in force, null when the configured one is back.
     func saveRate(channel: String, mps: Int?, nowMillis: Int64) async throws(StoreError)

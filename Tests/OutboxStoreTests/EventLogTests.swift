@@ -97,7 +97,7 @@ struct EventLogTests {
 
     @Test("a timed pause that ends by itself is lifted with a resumed event at its end; a newer pause stays")
     func timedPauseEnds() async throws {
-        let store = try OutboxStore(path: dir.file("a.db"))
+        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
         try await store.pause(channel: "main", reason: "spam limit", untilMillis: 1_000, nowMillis: 1)
         #expect(try await store.liftEndedPause(channel: "main", untilMillis: 1_000))
         #expect(try await store.pauses().isEmpty)
