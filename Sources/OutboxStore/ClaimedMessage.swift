@@ -10,4 +10,8 @@ public struct ClaimedMessage: Sendable, Equatable {
     public var payload: String
     public var history: AttemptHistory
     public var createdMillis: Int64
+
+    public init(id: Int64, channel: String, recipient: String, type: String, payload: String, history: AttemptHistory, createdMillis: Int64) {
+        (self.id, self.channel, self.recipient, self.type, self.payload, self.history, self.createdMillis) = (id, channel, recipient, type, payload, history, createdMillis)
+    }
 }

@@ -22,6 +22,15 @@ public struct MessageRecord: Sendable, Equatable {
     /// The stored `message` object; nil in lists, and once retention erased it.
     public var payload: String?
 
+    public init(id: Int64, channel: String, recipient: String, type: String, state: MessageState, priority: Priority, createdMillis: Int64,
+                updatedMillis: Int64, dueMillis: Int64, expiresMillis: Int64?, wamid: String?, lastError: String?, importID: String?,
+                idempotencyKey: String?, attemptCount: Int, awaitingSettlement: Bool, payload: String?) {
+        (self.id, self.channel, self.recipient, self.type, self.state, self.priority) = (id, channel, recipient, type, state, priority)
+        (self.createdMillis, self.updatedMillis, self.dueMillis, self.expiresMillis) = (createdMillis, updatedMillis, dueMillis, expiresMillis)
+        (self.wamid, self.lastError, self.importID, self.idempotencyKey) = (wamid, lastError, importID, idempotencyKey)
+        (self.attemptCount, self.awaitingSettlement, self.payload) = (attemptCount, awaitingSettlement, payload)
+    }
+
     init(row: Row, withPayload: Bool) {
         id = row["id"]
         channel = row["channel"]
@@ -58,6 +67,12 @@ public struct AttemptRow: Sendable, Equatable {
     public var messageStatus: String?
     /// The 2xx's `contacts[0].wa_id`.
     public var waID: String?
+
+    public init(atMillis: Int64, outcome: AttemptOutcome, httpStatus: Int?, errorCode: Int?, errorTitle: String?, errorDetails: String?,
+                latencyMillis: Int64?, traceID: String?, messageStatus: String?, waID: String?) {
+        (self.atMillis, self.outcome, self.httpStatus, self.errorCode, self.errorTitle) = (atMillis, outcome, httpStatus, errorCode, errorTitle)
+        (self.errorDetails, self.latencyMillis, self.traceID, self.messageStatus, self.waID) = (errorDetails, latencyMillis, traceID, messageStatus, waID)
+    }
 }
 
 /// One event of a message's timeline: a status from the API, or a decision of the daemon.
@@ -67,6 +82,10 @@ public struct EventRow: Sendable, Equatable {
     public var detail: String?
     public var pricing: Pricing?
     public var conversation: Conversation?
+
+    public init(atMillis: Int64, status: String, detail: String?, pricing: Pricing?, conversation: Conversation?) {
+        (self.atMillis, self.status, self.detail, self.pricing, self.conversation) = (atMillis, status, detail, pricing, conversation)
+    }
 }
 
 /// A message with its whole timeline.
@@ -74,6 +93,10 @@ public struct MessageTimeline: Sendable, Equatable {
     public var message: MessageRecord
     public var attempts: [AttemptRow]
     public var events: [EventRow]
+
+    public init(message: MessageRecord, attempts: [AttemptRow], events: [EventRow]) {
+        (self.message, self.attempts, self.events) = (message, attempts, events)
+    }
 }
 
 /// Which messages `list` returns.

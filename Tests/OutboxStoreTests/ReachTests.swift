@@ -21,9 +21,10 @@ struct ReachTests {
     }
     let two = MessagingLimit(portfolio: "acme", tier: 2, share: 1)
 
-    @Test("templates outside the window reach new recipients until the budget is used; the rest wait, not fail")
-    func budgetWaits() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("templates outside the window reach new recipients until the budget is used; the rest wait, not fail", arguments: StoreEngine.all)
+    func budgetWaits(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit((1...3).map { template(to: "+491510000000\($0)") }, nowMillis: 0)
         let first = try await store.claim(channel: "main", nowMillis: 10, limit: 10, rules: rules, reach: two)
         #expect(first.map(\.recipient) == ["+4915100000001", "+4915100000002"])
@@ -58,25 +59,27 @@ struct ReachTests {
         #expect(try await store.openWindows(nowMillis: day, marginMillis: 600_000)["main"] == nil)
     }
 
-    @Test("channels of one portfolio share its budget; the count survives a restart")
-    func shared() async throws {
+    @Test("channels of one portfolio share its budget; the count survives a restart", arguments: StoreEngine.all)
+    func shared(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
         let path = dir.file("a.db")
         do {
-            let store = try SQLiteOutboxStore(path: path)
+            let store = try await db.open()
             _ = try await store.submit([template(to: "+4915100000001", channel: "a"), template(to: "+4915100000002", channel: "b"),
                                         template(to: "+4915100000003", channel: "b")], nowMillis: 0)
             #expect(try await store.claim(channel: "a", nowMillis: 10, limit: 10, rules: rules, reach: two).count == 1)
         }
-        let store = try SQLiteOutboxStore(path: path)
+        let store = try await db.open()
         #expect(try await store.claim(channel: "b", nowMillis: 20, limit: 10, rules: rules, reach: two).map(\.recipient) == ["+4915100000002"])
         // Another portfolio has its own count.
         let other = MessagingLimit(portfolio: "other", tier: 2, share: 1)
         #expect(try await store.claim(channel: "b", nowMillis: 30, limit: 10, rules: rules, reach: other).map(\.recipient) == ["+4915100000003"])
     }
 
-    @Test("a message waiting for the budget holds its recipient's later messages, in order")
-    func order() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a message waiting for the budget holds its recipient's later messages, in order", arguments: StoreEngine.all)
+    func order(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let zero = MessagingLimit(portfolio: "acme", tier: 1, share: 1)
         _ = try await store.submit([template(to: "+4915100000009")], nowMillis: 0)
         _ = try await store.claim(channel: "main", nowMillis: 1, limit: 10, rules: rules, reach: zero)

@@ -13,9 +13,10 @@ struct SchedulingTests {
         return r
     }
 
-    @Test("one message per recipient per pacing interval; a held recipient does not block others")
-    func pacing() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("one message per recipient per pacing interval; a held recipient does not block others", arguments: StoreEngine.all)
+    func pacing(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         // Given a recipient with 100 messages at the front of the queue, and 3 others behind
         _ = try await store.submit((0..<100).map { text("busy \($0)", to: "+4915100000001") }, nowMillis: 0)
         _ = try await store.submit((2...4).map { text("other", to: "+491510000000\($0)") }, nowMillis: 0)
@@ -38,9 +39,10 @@ struct SchedulingTests {
         #expect(next[0].payload.contains("busy 1"))
     }
 
-    @Test("a message waiting for a retry holds later messages to its recipient, and goes first")
-    func orderAfterRetry() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a message waiting for a retry holds later messages to its recipient, and goes first", arguments: StoreEngine.all)
+    func orderAfterRetry(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         var r = rules
         r.pairIntervalMillis = 0
         _ = try await store.submit([text("first", to: "+4915100000001"), text("second", to: "+4915100000001")], nowMillis: 0)
@@ -54,9 +56,10 @@ struct SchedulingTests {
         #expect(again.map(\.payload).map { $0.contains("first") } == [true])
     }
 
-    @Test("a free-form message to a closed window fails at claim time without a request; templates go")
-    func windowAtClaim() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a free-form message to a closed window fails at claim time without a request; templates go", arguments: StoreEngine.all)
+    func windowAtClaim(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         var r = rules
         r.enforceWindow = true
         let template = try Submission(channel: "main", to: "+4915100000002",
@@ -77,9 +80,10 @@ struct SchedulingTests {
 struct InFlightTests {
     let dir = TempDir()
 
-    @Test("a recipient with a request still open gets no second one, even after the pacing interval")
-    func oneAtATime() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a recipient with a request still open gets no second one, even after the pacing interval", arguments: StoreEngine.all)
+    func oneAtATime(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         var r = RecipientRules()
         r.enforceWindow = false
         r.pairIntervalMillis = 1_000

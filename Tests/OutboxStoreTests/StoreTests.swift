@@ -37,9 +37,10 @@ struct StoreTests {
         #expect(try store.writerSynchronous() == 2)
     }
 
-    @Test("the same idempotency key and content is stored once; other content conflicts")
-    func idempotency() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("the same idempotency key and content is stored once; other content conflicts", arguments: StoreEngine.all)
+    func idempotency(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let first = try await store.submit([text("Hi", key: "k1")], nowMillis: 1)
         guard case .created(let id) = first[0] else { Issue.record("not created"); return }
         let again = try await store.submit([text("Hi", key: "k1"), text("Other", key: "k1"), text("Hi", channel: "other", key: "k1")], nowMillis: 2)
@@ -48,9 +49,10 @@ struct StoreTests {
         if case .created = again[2] {} else { Issue.record("a key is scoped to its channel") }
     }
 
-    @Test("idempotency compares bytes: an NFD body or key is not the NFC one (red-team 21)")
-    func idempotencyBytes() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("idempotency compares bytes: an NFD body or key is not the NFC one (red-team 21)", arguments: StoreEngine.all)
+    func idempotencyBytes(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
         let first = try await store.submit([text(nfc, key: "k1")], nowMillis: 1)
         guard case .created(let id) = first[0] else { Issue.record("not created"); return }
@@ -75,9 +77,10 @@ struct StoreTests {
         #expect(try await store.lastInbound(channel: "main", recipient: "+4915112345678") == now)
     }
 
-    @Test("claim takes due messages by priority, then oldest due, and marks them sending")
-    func claimOrder() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("claim takes due messages by priority, then oldest due, and marks them sending", arguments: StoreEngine.all)
+    func claimOrder(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([
             text("bulk", to: "+4915100000001", priority: .bulk), text("normal", to: "+4915100000002"),
             text("later", to: "+4915100000003", notBefore: 10_000), text("high", to: "+4915100000004", priority: .high),
@@ -91,9 +94,10 @@ struct StoreTests {
         #expect(counts["main"]?.queued == 1)
     }
 
-    @Test("a message left sending at start-up gets an unknown-outcome attempt and waits for settlement")
-    func recovery() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a message left sending at start-up gets an unknown-outcome attempt and waits for settlement", arguments: StoreEngine.all)
+    func recovery(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("x")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         #expect(try await store.recoverInterrupted(nowMillis: 300, waitMillis: 1_000) == 1)
@@ -110,9 +114,10 @@ struct StoreTests {
         #expect(after.events.map(\.status) == ["resend"])
     }
 
-    @Test("an unsettled outcome fails when the policy says fail")
-    func settleFail() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("an unsettled outcome fails when the policy says fail", arguments: StoreEngine.all)
+    func settleFail(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("x")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
         try await store.recoverInterrupted(nowMillis: 300, waitMillis: 0)
@@ -120,9 +125,10 @@ struct StoreTests {
         #expect(try await store.timeline(id: claimed[0].id)?.message.state == .failed)
     }
 
-    @Test("only a queued message can be cancelled")
-    func cancel() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("only a queued message can be cancelled", arguments: StoreEngine.all)
+    func cancel(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let r = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
         guard case .created(let a) = r[0], case .created(let b) = r[1] else { Issue.record("not created"); return }
         _ = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
@@ -131,9 +137,10 @@ struct StoreTests {
         await #expect(throws: StoreError.self) { try await store.cancel(id: 999, nowMillis: 300) }
     }
 
-    @Test("recorded attempts apply the decision and keep the audit")
-    func record() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("recorded attempts apply the decision and keep the audit", arguments: StoreEngine.all)
+    func record(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002")], nowMillis: 100)
         let claimed = try await store.claim(channel: "main", nowMillis: 200, limit: 2, rules: lax)
         let f = APIFailure(httpStatus: 400, code: 131026, title: "Message undeliverable", details: nil)
@@ -150,9 +157,10 @@ struct StoreTests {
         #expect(failed.attempts.first?.errorCode == 131026)
     }
 
-    @Test("list pages newest first with a cursor")
-    func list() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("list pages newest first with a cursor", arguments: StoreEngine.all)
+    func list(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit((0..<5).map { text("m\($0)") }, nowMillis: 100)
         let page1 = try await store.list(MessageFilter(limit: 3))
         #expect(page1.messages.map(\.id) == [5, 4, 3])
@@ -162,14 +170,15 @@ struct StoreTests {
         #expect(!page2.more)
     }
 
-    @Test("callback data names this database and the message")
-    func callbackData() throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("callback data names this database and the message", arguments: StoreEngine.all)
+    func callbackData(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let text = store.callbackData(for: 42)
         #expect(store.messageID(fromCallbackData: text) == 42)
         #expect(store.messageID(fromCallbackData: "wao:other:42") == nil)
         // The instance id survives a reopen.
-        let again = try SQLiteOutboxStore(path: dir.file("a.db"))
+        let again = try await db.open()
         #expect(again.instanceID == store.instanceID)
     }
 }

@@ -1,0 +1,172 @@
+import OutboxCore
+import OutboxStore
+import PostgresNIO
+
+extension PostgresOutboxStore {
+    /// Puts claimed messages that were never handed to the API back in the queue, as they were.
+    public func release(_ ids: [Int64], nowMillis: Int64) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { conn in
+            try await conn.exec("""
+                UPDATE messages SET state = 'queued', updated_at = \(nowMillis) WHERE id = ANY(\(ids)) AND state = 'sending' AND NOT awaiting_settlement
+                """, logger: self.logger)
+        }
+    }
+
+    /// Writes a batch of finished attempts and applies each decision, in one transaction.
+    public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
+        guard !records.isEmpty else { return }
+        try await write { conn in
+            for r in records {
+                var failure: APIFailure?
+                var meaning: ErrorMeaning?
+                var accepted: (status: String?, waID: String?) = (nil, nil)
+                switch r.result {
+                case .failed(let f, let m, _): (failure, meaning) = (f, m)
+                case .unknown(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "outcome unknown", details: detail)
+                case .notReached(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "not sent", details: detail)
+                case .accepted(_, let status, let waID): accepted = (status, waID)
+                }
+                try await conn.exec("""
+                    INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
+                                          fbtrace_id, message_status, wa_id)
+                    VALUES (\(r.message.id), \(r.message.channel), \(r.startedMillis), \(r.result.outcome.rawValue), \(failure?.httpStatus), \(failure?.code),
+                            \(failure?.title), \(failure?.details), \(r.latencyMillis), \(failure?.traceID), \(accepted.status), \(accepted.waID))
+                    """, logger: self.logger)
+                if let waID = accepted.waID {
+                    try await self.recordAlias(conn, channel: r.message.channel, recipient: r.message.recipient, alias: waID, nowMillis: nowMillis)
+                }
+                if let meaning {
+                    _ = try await self.applyFacts(meaning, failure: failure, conn: conn, messageID: r.message.id, channel: r.message.channel,
+                                                  recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
+                                                  at: nowMillis, nowMillis: nowMillis, byStatus: false)
+                }
+                try await self.apply(r.decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
+                                     holdOnRetry: r.holdOnRetry, conn: conn, nowMillis: nowMillis)
+                if case .sent = r.decision, r.pairIntervalMillis > 0 {
+                    try await self.hold(conn, channel: r.message.channel, recipient: r.message.recipient,
+                                        untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
+                }
+            }
+        }
+    }
+
+    func apply(_ decision: SendDecision, to m: ClaimedMessage, result: SendResult, failure: APIFailure?, pairLimit: Bool,
+               holdOnRetry: Bool, conn: PostgresConnection, nowMillis: Int64) async throws {
+        let h = m.history.adding(result)
+        switch decision {
+        case .sent(let wamid):
+            let changed = try await conn.rows("""
+                UPDATE messages SET state = 'sent', wamid = \(wamid), sent_at = \(nowMillis), updated_at = \(nowMillis), attempts = \(h.counted),
+                       rate_limited = \(h.rateLimited), awaiting_settlement = false, last_error = NULL
+                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                """, logger: logger)
+            // A status webhook can have moved the message on while its answer was on the way.
+            if !changed.isEmpty {
+                try await logEvent(conn, .sent, channel: m.channel, messageID: m.id, at: nowMillis, data: ["wamid": .string(wamid)])
+            }
+        case .fail(let reason):
+            let changed = try await conn.rows("""
+                UPDATE messages SET state = 'failed', last_error = \(reason), updated_at = \(nowMillis), attempts = \(h.counted), rate_limited = \(h.rateLimited),
+                       awaiting_settlement = false
+                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                """, logger: logger)
+            if !changed.isEmpty { try await logFailed(conn, channel: m.channel, messageID: m.id, at: nowMillis, reason: reason, error: failure) }
+        case .retry(let due):
+            if holdOnRetry || pairLimit { try await hold(conn, channel: m.channel, recipient: m.recipient, untilMillis: due) }
+            try await conn.exec("""
+                UPDATE messages SET state = 'queued', due_at = \(due), last_error = \(failure?.summary), updated_at = \(nowMillis), attempts = \(h.counted),
+                       rate_limited = \(h.rateLimited), awaiting_settlement = false
+                WHERE id = \(m.id) AND state = 'sending'
+                """, logger: logger)
+        case .awaitSettlement(let until):
+            let changed = try await conn.rows("""
+                UPDATE messages SET awaiting_settlement = true, due_at = \(until), last_error = \(failure?.summary), updated_at = \(nowMillis),
+                       attempts = \(h.counted), rate_limited = \(h.rateLimited)
+                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                """, logger: logger)
+            if !changed.isEmpty {
+                try await logEvent(conn, .unknownOutcome, channel: m.channel, messageID: m.id, at: nowMillis, data: [
+                    "detail": failure?.details.map(JSONValue.string) ?? .null,
+                    "settle_by": .string(RFC3339.format(millis: until)),
+                ])
+            }
+        case .pauseChannel(let reason, let until):
+            try await conn.exec("""
+                UPDATE messages SET state = 'queued', due_at = \(nowMillis), last_error = \(reason), updated_at = \(nowMillis) WHERE id = \(m.id) AND state = 'sending'
+                """, logger: logger)
+            try await setPause(conn, channel: m.channel, reason: reason, untilMillis: until, nowMillis: nowMillis)
+        }
+    }
+
+    /// No request to this recipient before `untilMillis` (a later hold wins).
+    func hold(_ conn: PostgresConnection, channel: String, recipient: String, untilMillis: Int64) async throws {
+        try await conn.exec("""
+            INSERT INTO recipients (channel, recipient, next_send_at) VALUES (\(channel), \(recipient), \(untilMillis))
+            ON CONFLICT (channel, recipient) DO UPDATE SET next_send_at = greatest(coalesce(recipients.next_send_at, 0), excluded.next_send_at)
+            """, logger: logger)
+    }
+
+    func recordAlias(_ conn: PostgresConnection, channel: String, recipient: String, alias raw: String, nowMillis: Int64) async throws {
+        let alias: String
+        if let bsuid = try? Recipient(bsuid: raw) {
+            alias = bsuid.e164
+        } else if let number = try? Recipient(parsing: raw) {
+            alias = number.e164
+        } else {
+            return
+        }
+        guard alias != recipient else { return }
+        try await conn.exec("""
+            INSERT INTO recipient_aliases (channel, alias, recipient, at) VALUES (\(channel), \(alias), \(recipient), \(nowMillis)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// The facts an error carries about the recipient and the channel, as SQLite's `applyFacts`.
+    func applyFacts(_ meaning: ErrorMeaning, failure: APIFailure?, conn: PostgresConnection, messageID: Int64, channel: String, recipient: String,
+                    payload: String?, requestStartedMillis: Int64, at: Int64, nowMillis: Int64, byStatus: Bool) async throws -> FailureEffects {
+        var effects = FailureEffects()
+        let summary = failure?.summary ?? "no error given"
+        for fact in meaning.facts {
+            switch fact {
+            case .windowClosed:
+                try await conn.exec("""
+                    INSERT INTO recipients (channel, recipient, window_closed_at) VALUES (\(channel), \(recipient), \(at))
+                    ON CONFLICT (channel, recipient) DO UPDATE SET window_closed_at = excluded.window_closed_at
+                    """, logger: logger)
+            case .recipientUnreachable:
+                try await conn.exec("""
+                    INSERT INTO recipients (channel, recipient, unreachable_at) VALUES (\(channel), \(recipient), \(at))
+                    ON CONFLICT (channel, recipient) DO UPDATE SET unreachable_at = excluded.unreachable_at
+                    """, logger: logger)
+            case .templatePaused, .templateDisabled:
+                guard let payload, let name = try await conn.value("SELECT (\(payload)::jsonb) #>> '{template,name}'", as: String.self, logger: logger) else { continue }
+                let reason = "template '\(name)' is \(fact == .templateDisabled ? "disabled" : "paused") (\(summary))"
+                let ids = try await conn.rows("""
+                    SELECT id FROM messages WHERE state = 'queued' AND channel = \(channel) AND type = 'template' AND (payload::jsonb) #>> '{template,name}' = \(name)
+                    """, logger: logger).map { try $0.get("id", as: Int64.self) }
+                for id in ids { try await finish(conn, id: id, state: .failed, reason: reason, nowMillis: nowMillis) }
+            case .throughput:
+                effects.throttled.insert(channel)
+            case .spamRestriction:
+                effects.throttled.insert(channel)
+                let previous = try await spamHold(conn, channel: channel)
+                if let hold = SpamHold.after(previous, requestStartedMillis: requestStartedMillis, nowMillis: nowMillis) {
+                    try await conn.exec("""
+                        INSERT INTO channel_state (channel, spam_level, spam_since, spam_until) VALUES (\(channel), \(hold.level), \(hold.sinceMillis), \(hold.untilMillis))
+                        ON CONFLICT (channel) DO UPDATE SET spam_level = excluded.spam_level, spam_since = excluded.spam_since, spam_until = excluded.spam_until
+                        """, logger: logger)
+                    effects.spamHolds[channel] = hold
+                }
+            case .channelBlocked(let after) where byStatus:
+                let pause = ChannelPause(reason: "\(summary) (reported by a failed status of message \(messageID))", sinceMillis: nowMillis,
+                                         untilMillis: after.map { TimeMath.add(nowMillis, $0) })
+                try await setPause(conn, channel: channel, reason: pause.reason, untilMillis: pause.untilMillis, nowMillis: nowMillis)
+                effects.pauses[channel] = pause
+            case .channelBlocked, .pairLimit, .marketingLimit, .optedOut, .configurationProblem:
+                break
+            }
+        }
+        return effects
+    }
+}
