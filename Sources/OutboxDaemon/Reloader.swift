@@ -119,10 +119,13 @@ final class Reloader: Sendable {
             channels.replace(with: runtimes)
             webhook.value = effective.webhook
             cfg = effective
+            // Told to the dispatcher under the lock: two reloads at once (SIGHUP and
+            // `POST /v1/reload`) reach it in the order they changed the config, so a channel
+            // removed by one and added back by the other is never left without a worker.
+            for name in doc.removed { dispatcher.stop(channel: name) }
+            for runtime in added { dispatcher.start(runtime) }
             return doc
         }
-        for name in doc.removed { dispatcher.stop(channel: name) }
-        for runtime in added { dispatcher.start(runtime) }
         // A paused channel whose key changed gets its chance: the operator rotated the key
         // (360dialog invalidates the old one); if the cause was another, the next answer pauses it again.
         let now = clock.nowMillis()
