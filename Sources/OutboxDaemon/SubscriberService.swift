@@ -19,6 +19,8 @@ final class SubscriberService: Service, Sendable {
     let metrics: OutboxMetrics
     /// How often a moving cursor is saved: a crash re-delivers at most this much.
     static let persistEveryMillis: Int64 = 1_000
+    /// Events read from the log at once (at least a batch).
+    static let readAhead = 200
 
     init(runtimes: [SubscriberRuntime], store: any OutboxStore, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
         self.runtimes = runtimes
@@ -75,26 +77,34 @@ final class SubscriberService: Service, Sendable {
                                       failingSinceMillis: r.snapshot.progress.failingSinceMillis)
         var rng = SystemRandomNumberGenerator()
         metrics.subscriberFailing(r.name, health.isFailing)
+        // Events read ahead of the cursor, oldest first: one read of the log serves many
+        // POSTs when the subscriber takes one event per POST.
+        var ahead: ArraySlice<LoggedEvent> = []
         while !stopping.isSet, !Task.isCancelled {
-            _ = r.takeReplay()
+            if r.takeReplay() != nil { ahead = [] }
             let seen = store.eventSignal.generation
             let cursor = r.snapshot.progress.cursor
-            let page: EventPage
-            do {
-                page = try await store.events(after: cursor, limit: r.config.batchSize, filter: r.config.filter)
-            } catch {
-                logger.error("cannot read the event log for a subscriber", metadata: ["subscriber": "\(r.name)", "error": "\(error)"])
-                await r.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
-                continue
+            if let first = ahead.first, first.id <= cursor { ahead = ahead.drop { $0.id <= cursor } }
+            if ahead.isEmpty {
+                let page: EventPage
+                do {
+                    page = try await store.events(after: cursor, limit: max(r.config.batchSize, Self.readAhead), filter: r.config.filter)
+                } catch {
+                    logger.error("cannot read the event log for a subscriber", metadata: ["subscriber": "\(r.name)", "error": "\(error)"])
+                    await r.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                    continue
+                }
+                if page.events.isEmpty {
+                    r.skipped(through: page.nextCursor)
+                    await persist(r, force: false)
+                    if page.nextCursor > cursor { continue }  // filtered-out events: read on
+                    await waitForEvents(r, after: seen, stopping: stopping)
+                    continue
+                }
+                ahead = page.events[...]
             }
-            if page.events.isEmpty {
-                r.skipped(through: page.nextCursor)
-                await persist(r, force: false)
-                if page.nextCursor > cursor { continue }  // filtered-out events: read on
-                await waitForEvents(r, after: seen, stopping: stopping)
-                continue
-            }
-            let outcome = await post(page.events, to: r.config, http: http)
+            let batch = Array(ahead.prefix(r.config.batchSize))
+            let outcome = await post(batch, to: r.config, http: http)
             let now = clock.nowMillis()
             if let error = outcome {
                 let (retryAt, change) = health.failed(nowMillis: now, using: &rng)
@@ -113,10 +123,11 @@ final class SubscriberService: Service, Sendable {
                 await r.doorbell.wait(until: retryAt * Nanos.perMillisecond, clock: clock)
                 continue
             }
-            let last = page.events[page.events.count - 1].id
+            let last = batch[batch.count - 1].id
+            ahead = ahead.dropFirst(batch.count)
             // A replay asked for while this POST was out wins over the cursor it would set.
             r.delivered(through: last, nowMillis: now)
-            metrics.subscriberAttempt(r.name, ok: true, events: page.events.count)
+            metrics.subscriberAttempt(r.name, ok: true, events: batch.count)
             if health.succeeded() == .recovered {
                 logger.notice("subscriber answering again; delivery resumes", metadata: ["subscriber": "\(r.name)"])
                 metrics.subscriberFailing(r.name, false)

@@ -93,6 +93,8 @@ final class Bench: @unchecked Sendable {
         return Date().timeIntervalSince(start)
     }
 
+    var daemonRunning: Bool { daemon?.isRunning ?? false }
+
     func stopDaemon() async {
         guard let d = daemon, d.isRunning else { return }
         kill(d.processIdentifier, SIGTERM)

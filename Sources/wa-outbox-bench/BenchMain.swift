@@ -46,25 +46,31 @@ struct BenchMain: AsyncParsableCommand {
         let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path,
                                     daemonBinary: daemonBinary.map { URL(fileURLWithPath: $0).standardized.path }, scale: scale)
         var rows: [ResultRow] = []
-        do {
-            let phases = self.phases
-            if phases.contains(.submissions) { rows += try await bench.submissions() }
-            if phases.contains(.latency) { rows += try await bench.enqueueLatency() }
-            if phases.contains(.paced) { rows += try await bench.dispatchOneChannel() }
-            if phases.contains(.scheduler) { rows += try await bench.scheduler() }
-            if phases.contains(.reload) { rows.append(try await bench.reloadUnderLoad()) }
-            if phases.contains(.aggregate) { rows += try await bench.dispatchAggregate() }
-            if phases.contains(.webhooks) { rows += try await bench.webhookReceiver() }
-            if phases.contains(.metrics) { rows += try await bench.metricsScrapeCost() }
-            if phases.contains(.csv) { rows += try await bench.csvImport() }
-            if phases.contains(.memory) { rows += try await bench.memoryWithMillionQueued() }
-            if phases.contains(.retention) { rows += try await bench.retentionUnderLoad() }
-            if phases.contains(.events) { rows += try await bench.events() }
-            if phases.contains(.hostile) { rows += try await bench.hostile() }
-        } catch {
-            await bench.stop()
-            throw error
+        let phases = self.phases
+        // A phase that fails is a row of its own (with the daemon's last log lines on stderr);
+        // the run goes on with a fresh daemon, so one failure does not hide every other figure.
+        func phase(_ p: Phase, _ body: () async throws -> [ResultRow]) async {
+            guard phases.contains(p) else { return }
+            do { rows += try await body() } catch {
+                rows.append(ResultRow(figure: "phase \(p.rawValue)", value: "FAILED: \(error)", target: "-", ceiling: "-", pass: false))
+                let log = (try? String(contentsOfFile: "\(bench.dir)/daemon.log", encoding: .utf8)) ?? ""
+                FileHandle.standardError.write(Data("phase \(p.rawValue) failed: \(error)\n--- daemon.log (last lines)\n\(log.split(separator: "\n").suffix(15).joined(separator: "\n"))\n".utf8))
+                if !bench.daemonRunning { _ = try? await bench.startDaemon() }
+            }
         }
+        await phase(.submissions) { try await bench.submissions() }
+        await phase(.latency) { try await bench.enqueueLatency() }
+        await phase(.paced) { try await bench.dispatchOneChannel() }
+        await phase(.scheduler) { try await bench.scheduler() }
+        await phase(.reload) { [try await bench.reloadUnderLoad()] }
+        await phase(.aggregate) { try await bench.dispatchAggregate() }
+        await phase(.webhooks) { try await bench.webhookReceiver() }
+        await phase(.metrics) { try await bench.metricsScrapeCost() }
+        await phase(.csv) { try await bench.csvImport() }
+        await phase(.memory) { try await bench.memoryWithMillionQueued() }
+        await phase(.retention) { try await bench.retentionUnderLoad() }
+        await phase(.events) { try await bench.events() }
+        await phase(.hostile) { try await bench.hostile() }
         await bench.stop()
         let table = ResultRow.render(rows, title: "wa-outbox benchmarks, \(quick ? "quick" : "full") run, \(ISO8601DateFormatter().string(from: Date()))")
         print(table)
