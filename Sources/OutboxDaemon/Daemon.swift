@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import OutboxCore
 import OutboxStore
+import OutboxStorePostgres
 import Prometheus
 import ServiceLifecycle
 import Synchronization
@@ -30,7 +31,8 @@ public final class Daemon: Sendable {
 
     /// The webhook receiver's port once it listens (useful with port 0), else nil.
     public var webhookListeningPort: Int? { webhookPort.value }
-    private let lock: DatabaseLock
+    /// SQLite's file lock (PostgreSQL's sole-daemon lock lives in its store); nil on PostgreSQL.
+    private let lock: DatabaseLock?
 
     /// Opens the database (creating and migrating it), settles what a previous run left
     /// mid-request, and builds the services. Nothing listens until `run`.
@@ -44,17 +46,9 @@ public final class Daemon: Sendable {
         logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> Daemon {
-        guard case .sqlite(let databasePath) = config.database else {
-            // The PostgreSQL store is being built (issue 17): its schema and connection exist,
-            // the rest of the store contract does not yet, so a daemon cannot run on it.
-            throw ConfigError.invalid(key: "daemon.database", reason: "PostgreSQL (\(config.database)) is not supported by this version yet; use a SQLite file path")
-        }
-        for path in [databasePath, config.socketPath] {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        }
-        let lock = try DatabaseLock(databasePath: databasePath)
+        try FileManager.default.createDirectory(atPath: (config.socketPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let (store, lock) = try await openStore(config.database, logger: logger)
         try SocketPath.prepare(config.socketPath)
-        let store = try SQLiteOutboxStore(path: databasePath)
         let now = clock.nowMillis()
         let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
         if interrupted > 0 {
@@ -79,7 +73,7 @@ public final class Daemon: Sendable {
 
     private init(config: DaemonConfig, configPath: String?, store: any OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
                  transport: any MessageTransport,
-                 clock: any OutboxClock, logger: Logger, lock: DatabaseLock, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
+                 clock: any OutboxClock, logger: Logger, lock: DatabaseLock?, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
         self.config = config
         self.store = store
         let channels = Channels(runtimes)
@@ -203,5 +197,26 @@ final class Box<T: Sendable>: Sendable {
     var value: T {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
+    }
+}
+
+extension Daemon {
+    /// Opens the store `[daemon] database` names: a SQLite file under an exclusive file lock,
+    /// or a PostgreSQL database this daemon takes alone (several daemons on one database need
+    /// channel leases, which are not built yet).
+    static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> (any OutboxStore, DatabaseLock?) {
+        switch location {
+        case .sqlite(let path):
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            let lock = try DatabaseLock(databasePath: path)
+            return (try SQLiteOutboxStore(path: path), lock)
+        case .postgres(let url):
+            let store = try await PostgresOutboxStore.open(url, logger: logger)
+            guard try await store.takeSoleDaemonLock() else {
+                store.close()
+                throw DaemonError.startup("another wa-outbox daemon is using this database (\(url)); this version runs one daemon per PostgreSQL database: stop it first")
+            }
+            return (store, nil)
+        }
     }
 }

@@ -37,6 +37,20 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible, CustomD
     public var sslMode: SSLMode
     public var applicationName: String?
     public var connectTimeoutSeconds: Int?
+    /// Server settings from `options=-c name=value ...` (libpq's form), sent at connection
+    /// start; `search_path` also names the schema the store creates and uses.
+    public var settings: [Setting] = []
+
+    public struct Setting: Sendable, Equatable {
+        public var name: String
+        public var value: String
+        public init(name: String, value: String) { (self.name, self.value) = (name, value) }
+    }
+
+    /// The first schema of a `search_path` setting, if any.
+    public var schema: String? {
+        settings.last { $0.name == "search_path" }.flatMap { $0.value.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
 
     /// `sslmode` as far as this client tells them apart.
     public enum SSLMode: String, Sendable {
@@ -105,6 +119,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible, CustomD
         var sslMode = SSLMode.prefer
         var applicationName: String?
         var connectTimeout: Int?
+        var settings: [Setting] = []
         for pair in query.split(separator: "&") where !pair.isEmpty {
             guard let eq = pair.firstIndex(of: "=") else { throw fail("query parameter without a value") }
             let key = String(pair[..<eq])
@@ -122,7 +137,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible, CustomD
             case "connect_timeout":
                 guard let s = Int(value), s >= 0, s <= 3_600 else { throw fail("connect_timeout must be seconds from 0 to 3600") }
                 connectTimeout = s
-            default: throw fail("unknown query parameter '\(key)' (known: host, port, user, password, dbname, sslmode, application_name, connect_timeout)")
+            case "options": settings = try Self.settings(value)
+            default: throw fail("unknown query parameter '\(key)' (known: host, port, user, password, dbname, sslmode, application_name, connect_timeout, options)")
             }
         }
         // libpq: a host that starts with a slash is a socket folder; no host at all is the default folder.
@@ -144,6 +160,26 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible, CustomD
         self.sslMode = sslMode
         self.applicationName = applicationName
         self.connectTimeoutSeconds = connectTimeout
+        self.settings = settings
+    }
+
+    /// `-c name=value -c other=value` (or `--name=value`), as libpq's `options` takes them.
+    private static func settings(_ text: String) throws(ParseError) -> [Setting] {
+        var out: [Setting] = []
+        var words = text.split(separator: " ").map(String.init)[...]
+        while let w = words.popFirst() {
+            var pair: String
+            if w == "-c", let next = words.popFirst() { pair = next } else if w.hasPrefix("-c") { pair = String(w.dropFirst(2)) } else if w.hasPrefix("--") { pair = String(w.dropFirst(2)) } else {
+                throw ParseError(reason: "options takes -c name=value settings")
+            }
+            pair = pair.replacingOccurrences(of: "-", with: "_")
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex,
+                  pair[..<eq].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
+                throw ParseError(reason: "options takes -c name=value settings")
+            }
+            out.append(Setting(name: String(pair[..<eq]), value: String(pair[pair.index(after: eq)...])))
+        }
+        return out
     }
 
     private static func port(_ s: Substring) throws(ParseError) -> Int {
@@ -164,6 +200,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible, CustomD
         if let dir = socketDirectory { params.append("host=\(dir)") }
         if host == nil, port != 5432 { params.append("port=\(port)") }
         if sslMode != .prefer { params.append("sslmode=\(sslMode.rawValue)") }
+        if !settings.isEmpty { params.append("options=" + settings.map { "-c \($0.name)=\($0.value)" }.joined(separator: " ")) }
         return "postgresql://\(auth)@\(place)/\(database)" + (params.isEmpty ? "" : "?" + params.joined(separator: "&"))
     }
 }

@@ -11,6 +11,10 @@ public struct LoggedEvent: Sendable, Equatable {
     public var messageID: Int64?
     /// The type's own fields, a JSON object (canonical text), or nil.
     public var data: String?
+
+    public init(id: Int64, atMillis: Int64, type: String, channel: String?, messageID: Int64?, data: String?) {
+        (self.id, self.atMillis, self.type, self.channel, self.messageID, self.data) = (id, atMillis, type, channel, messageID, data)
+    }
 }
 
 /// What one read of the feed returned.
@@ -19,6 +23,10 @@ public struct EventPage: Sendable, Equatable {
     /// Where the next read continues: the last event returned, or, when filters skipped
     /// events, the last one examined. Always a committed id, so nothing before it can appear later.
     public var nextCursor: Int64
+
+    public init(events: [LoggedEvent], nextCursor: Int64) {
+        (self.events, self.nextCursor) = (events, nextCursor)
+    }
 }
 
 /// Which events a reader wants.

@@ -15,7 +15,7 @@ public struct FailureEffects: Sendable, Equatable {
 
     public init() {}
 
-    mutating func merge(_ other: FailureEffects) {
+    public mutating func merge(_ other: FailureEffects) {
         pauses.merge(other.pauses) { $1 }
         spamHolds.merge(other.spamHolds) { $1 }
         throttled.formUnion(other.throttled)
@@ -28,6 +28,10 @@ public struct PricedMessage: Sendable, Equatable {
     public var channel: String
     public var category: String
     public var billable: Bool
+
+    public init(channel: String, category: String, billable: Bool) {
+        (self.channel, self.category, self.billable) = (channel, category, billable)
+    }
 }
 
 extension SQLiteOutboxStore {

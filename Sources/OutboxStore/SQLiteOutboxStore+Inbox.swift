@@ -30,6 +30,10 @@ public struct PendingInbox: Sendable {
     public var id: Int64
     public var channel: String?
     public var body: [UInt8]
+
+    public init(id: Int64, channel: String?, body: [UInt8]) {
+        (self.id, self.channel, self.body) = (id, channel, body)
+    }
 }
 
 /// What processing one stored payload came to.

@@ -23,11 +23,19 @@ public struct TimelineEndings: Sendable, Equatable {
         public var state: String
         /// True when the API had taken the message (it has a wamid): a failed status webhook.
         public var afterAcceptance: Bool
+
+        public init(channel: String, state: String, afterAcceptance: Bool) {
+            (self.channel, self.state, self.afterAcceptance) = (channel, state, afterAcceptance)
+        }
     }
 
     public var counts: [Key: Int] = [:]
     /// The newest event id read; the next call starts after it.
     public var lastEventID: Int64
+
+    public init(counts: [Key: Int] = [:], lastEventID: Int64) {
+        (self.counts, self.lastEventID) = (counts, lastEventID)
+    }
 }
 
 extension SQLiteOutboxStore {

@@ -65,8 +65,13 @@ extension PostgresOutboxStore {
         try await write { conn in try await self.logEvent(conn, type, channel: channel, messageID: messageID, at: nowMillis, data: data) }
     }
 
-    /// The cursor of the newest event (0: none yet).
+    /// The newest timeline event's id (the metrics count endings after it), as SQLite's.
     public func lastEventID() async throws(StoreError) -> Int64 {
+        try await read { conn in try await conn.value("SELECT coalesce(max(id), 0) FROM events", as: Int64.self, logger: self.logger) ?? 0 }
+    }
+
+    /// The cursor of the newest event in the log (0: none yet).
+    public func newestEventID() async throws(StoreError) -> Int64 {
         try await read { conn in try await conn.value("SELECT coalesce(max(id), 0) FROM event_log", as: Int64.self, logger: self.logger) ?? 0 }
     }
 }

@@ -71,8 +71,6 @@ extension PostgresOutboxStore {
         }
     }
 
-    public func newestEventID() async throws(StoreError) -> Int64 { try await lastEventID() }
-
     public func eventTime(id: Int64) async throws(StoreError) -> Int64? {
         try await read { conn in try await conn.value("SELECT at FROM event_log WHERE id = \(id)", as: Int64.self, logger: self.logger) }
     }

@@ -22,6 +22,8 @@ public final class PostgresOutboxStore: Sendable {
     /// Rung after each of this daemon's commits that wrote to the event log.
     public let eventSignal = EventSignal()
     private let runner: Mutex<Task<Void, Never>?>
+    /// Tasks that hold a pooled connection for the store's life (the sole-daemon lock).
+    let holders = Mutex<[Task<Void, Never>]>([])
 
     /// Session settings every connection gets: a claim never waits long for a lock, and a
     /// connection that sits in a transaction (a frozen daemon) does not hold locks for long.
@@ -39,7 +41,8 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Connects, migrates (under an advisory lock, so daemons starting together do not race)
     /// and reads or creates the instance id.
-    /// - Parameter schema: a schema to create and use instead of `public` (tests give each store its own).
+    /// - Parameter schema: a schema to create and use instead of `public` (tests give each store
+    ///   its own); without it, the URL's `options=-c search_path=...` names one, if any.
     public static func open(_ url: PostgresURL, schema: String? = nil, applicationName: String = "wa-outbox",
                             logger: Logger = Logger(label: "wa-outbox.postgres")) async throws(StoreError) -> PostgresOutboxStore {
         let location = url.description
@@ -56,6 +59,8 @@ public final class PostgresOutboxStore: Sendable {
         }
         var params = sessionParameters
         params.append(("application_name", url.applicationName ?? applicationName))
+        params += url.settings.filter { $0.name != "search_path" || schema == nil }.map { ($0.name, $0.value) }
+        let schema = schema ?? url.schema
         if let schema { params.append(("search_path", schema)) }
         config.options.additionalStartupParameters = params
         config.options.connectTimeout = .seconds(Int64(url.connectTimeoutSeconds ?? 5))
@@ -88,10 +93,11 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Stops the connection pool. The store is unusable afterwards.
     public func close() {
+        holders.withLock { $0.forEach { $0.cancel() }; $0 = [] }
         runner.withLock { $0?.cancel(); $0 = nil }
     }
 
-    deinit { runner.withLock { $0?.cancel() } }
+    deinit { close() }
 
     /// Names of the migrations applied to this database, in order.
     public func appliedMigrations() async throws(StoreError) -> [String] {

@@ -16,9 +16,10 @@ struct EventLogTests {
         (try? JSONParser.parse(Array((e.data ?? "{}").utf8))) ?? .null
     }
 
-    @Test("a message's way is in the log, in commit order, each change once: accepted, sent, delivered, read")
-    func messageWay() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a message's way is in the log, in commit order, each change once: accepted, sent, delivered, read", arguments: StoreEngine.all)
+    func messageWay(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let results = try await store.submit([text("a", to: "+4915100000001", key: "k"), text("a", to: "+4915100000001", key: "k"), text("b", to: "+4915100000002")], nowMillis: 1)
         #expect(results.count == 3)
         var events = try await all(store)
@@ -39,9 +40,10 @@ struct EventLogTests {
         #expect(data(events[4])["status_at"]?.stringValue == "1970-01-01T00:00:04.000Z")
     }
 
-    @Test("failed carries code, title and details; expired, cancelled and local failures their reason")
-    func failures() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("failed carries code, title and details; expired, cancelled and local failures their reason", arguments: StoreEngine.all)
+    func failures(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002"), text("c", to: "+4915100000003")], nowMillis: 1)
         let claimed = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)
         let failure = APIFailure(httpStatus: 400, code: 131026, title: "Message undeliverable", details: "not on WhatsApp")
@@ -57,9 +59,10 @@ struct EventLogTests {
         #expect(cancelled.channel == "main" && data(cancelled)["reason"]?.stringValue == "cancelled by request")
     }
 
-    @Test("an inbound message carries its content and the id of the message it replies to")
-    func inbound() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("an inbound message carries its content and the id of the message it replies to", arguments: StoreEngine.all)
+    func inbound(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("question", to: "+4915100000001")], nowMillis: 1)
         let claimed = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)
         try await store.record([AttemptRecord(message: claimed[0], startedMillis: 2, latencyMillis: 1, result: .accepted(wamid: "wamid.Q", messageStatus: nil),
@@ -79,9 +82,10 @@ struct EventLogTests {
         #expect(inbound[1].messageID == nil && data(inbound[1])["message_type"]?.stringValue == "image")
     }
 
-    @Test("channel pause, resume and rate changes are events, once per change")
-    func channelChanges() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("channel pause, resume and rate changes are events, once per change", arguments: StoreEngine.all)
+    func channelChanges(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         try await store.pause(channel: "main", reason: "invalid key", untilMillis: nil, nowMillis: 1)
         try await store.pause(channel: "main", reason: "invalid key", untilMillis: nil, nowMillis: 2)
         #expect(try await store.resume(channel: "main", nowMillis: 3))
@@ -95,9 +99,10 @@ struct EventLogTests {
         #expect(data(events[2])["mps"] == .int(40) && data(events[3])["mps"] == .null)
     }
 
-    @Test("a timed pause that ends by itself is lifted with a resumed event at its end; a newer pause stays")
-    func timedPauseEnds() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a timed pause that ends by itself is lifted with a resumed event at its end; a newer pause stays", arguments: StoreEngine.all)
+    func timedPauseEnds(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         try await store.pause(channel: "main", reason: "spam limit", untilMillis: 1_000, nowMillis: 1)
         #expect(try await store.liftEndedPause(channel: "main", untilMillis: 1_000))
         #expect(try await store.pauses().isEmpty)
@@ -112,9 +117,10 @@ struct EventLogTests {
         #expect(data(events[1])["reason"]?.stringValue == "spam limit")
     }
 
-    @Test("filters return only matching events and move the cursor past the rest")
-    func filters() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("filters return only matching events and move the cursor past the rest", arguments: StoreEngine.all)
+    func filters(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("a", to: "+4915100000001"), text("b", to: "+4915100000002", channel: "other")], nowMillis: 1)
         try await store.pause(channel: "main", reason: "x", untilMillis: nil, nowMillis: 2)
         let page = try await store.events(after: 0, limit: 10, filter: EventFilter(types: [.paused]))
@@ -127,9 +133,10 @@ struct EventLogTests {
         #expect(try await store.countEvents(after: 0, filter: EventFilter(types: [.accepted])) == 2)
     }
 
-    @Test("retention deletes old events oldest first and erases inbound content; the cursor never goes back")
-    func retention() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("retention deletes old events oldest first and erases inbound content; the cursor never goes back", arguments: StoreEngine.all)
+    func retention(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         try await store.applyInbox([ProcessedInbox(id: 0, inbound: [
             InboundReport(channel: "main", recipient: "+4915100000001", timestampMillis: 1, wamid: "w1", type: "text", text: "secret words",
                           message: .object(["text": .object(["body": .string("secret words")])])),
@@ -147,9 +154,10 @@ struct EventLogTests {
         #expect(try await all(store).last?.id == 4)
     }
 
-    @Test("a commit that writes events rings the signal")
-    func signal() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a commit that writes events rings the signal", arguments: StoreEngine.all)
+    func signal(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let before = store.eventSignal.generation
         _ = try await store.submit([text("a")], nowMillis: 1)
         #expect(store.eventSignal.generation != before)

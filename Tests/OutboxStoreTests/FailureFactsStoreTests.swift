@@ -31,9 +31,10 @@ struct FailureFactsStoreTests {
                      error: APIFailure(httpStatus: nil, code: code, title: "t\(code)", details: nil), meaning: meaning)
     }
 
-    @Test("a channel-class failure by status pauses the channel, keeps its queue, and fails only the message that drew it")
-    func channelPauseByStatus() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a channel-class failure by status pauses the channel, keeps its queue, and fails only the message that drew it", arguments: StoreEngine.all)
+    func channelPauseByStatus(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")])
         _ = try await store.submit((2...5).map { text("q", to: "+491510000000\($0)") }, nowMillis: 20)
         let effects = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131042, meaning: .channel, at: 30)])],
@@ -46,9 +47,10 @@ struct FailureFactsStoreTests {
         #expect(try await store.channelCounts()["main"]?.queued == 4, "the queue is kept")
     }
 
-    @Test("a spam limit holds normal and bulk traffic; high priority goes; a repeat holds everything, longer")
-    func spamHold() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a spam limit holds normal and bulk traffic; high priority goes; a repeat holds everything, longer", arguments: StoreEngine.all)
+    func spamHold(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")], at: 10)
         let spam = ErrorMeaning(.retrySlow, [.spamRestriction])
         let effects = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131048, meaning: spam, at: 100)])],
@@ -78,9 +80,10 @@ struct FailureFactsStoreTests {
         #expect(try await store.spamHolds(nowMillis: 5_000).isEmpty)
     }
 
-    @Test("after a 131026 later messages to that number fail without a request; a message from them clears it")
-    func unreachable() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("after a 131026 later messages to that number fail without a request; a message from them clears it", arguments: StoreEngine.all)
+    func unreachable(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let sent = try await sendAll(store, [text("a", to: "+4915100000001")])
         _ = try await store.applyInbox([ProcessedInbox(id: 0, statuses: [failed("wamid.\(sent[0].id)", code: 131026,
                                                                                   meaning: ErrorMeaning(.permanent, [.recipientUnreachable]), at: 50)])], nowMillis: 60)
@@ -97,9 +100,10 @@ struct FailureFactsStoreTests {
         #expect(try await store.claim(channel: "main", nowMillis: 100, limit: 10, rules: rules).map(\.recipient) == ["+4915100000001"])
     }
 
-    @Test("an answer's other wa_id is an alias: a reply from it opens the window of the number sent to")
-    func alias() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("an answer's other wa_id is an alias: a reply from it opens the window of the number sent to", arguments: StoreEngine.all)
+    func alias(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         _ = try await store.submit([text("oi", to: "+5511987654321")], nowMillis: 0)
         let claimed = try await store.claim(channel: "main", nowMillis: 10, limit: 1, rules: rules)
         try await store.record([AttemptRecord(message: claimed[0], startedMillis: 10, latencyMillis: 1,
@@ -112,9 +116,10 @@ struct FailureFactsStoreTests {
         #expect(try await store.lastInbound(channel: "main", recipient: "+5511987654321") == 500)
     }
 
-    @Test("pricing is kept with the status and each message is counted once per category")
-    func pricing() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("pricing is kept with the status and each message is counted once per category", arguments: StoreEngine.all)
+    func pricing(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let sent = try await sendAll(store, [text("a", to: "+4915100000001"), text("b", to: "+4915100000002")])
         let utility = Pricing(billable: true, model: "PMP", type: "regular", category: "utility")
         let service = Pricing(billable: false, model: "PMP", type: "free_customer_service", category: "service")
@@ -133,9 +138,10 @@ struct FailureFactsStoreTests {
         #expect(events.first { $0.status == "sent" }?.conversation?.id == "c1")
     }
 
-    @Test("a BSUID recipient is stored and claimed like a number")
-    func bsuid() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a BSUID recipient is stored and claimed like a number", arguments: StoreEngine.all)
+    func bsuid(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let sub = try Submission(channel: "main", recipient: Recipient(bsuid: "US.13491208655302741918"),
                                  message: .object(["type": .string("text"), "text": .object(["body": .string("hi")])]), nowMillis: 0)
         _ = try await store.submit([sub], nowMillis: 0)

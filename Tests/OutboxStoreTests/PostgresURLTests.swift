@@ -53,3 +53,13 @@ struct PostgresURLTests {
         }
     }
 }
+
+extension PostgresURLTests {
+    @Test("options=-c name=value are server settings; search_path names the schema")
+    func options() throws {
+        let u = try PostgresURL(parsing: "postgresql://wa@/x?host=/tmp&options=-c%20search_path%3Dt_1%20-c%20statement-timeout%3D5s")
+        #expect(u.settings == [.init(name: "search_path", value: "t_1"), .init(name: "statement_timeout", value: "5s")])
+        #expect(u.schema == "t_1")
+        #expect(throws: PostgresURL.ParseError.self) { try PostgresURL(parsing: "postgresql://wa@/x?options=search_path") }
+    }
+}

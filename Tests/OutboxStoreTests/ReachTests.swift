@@ -43,9 +43,10 @@ struct ReachTests {
         #expect(later.map(\.recipient) == ["+4915100000003"])
     }
 
-    @Test("recipients inside their window, and free-form messages, do not count")
-    func windowDoesNotCount() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("recipients inside their window, and free-form messages, do not count", arguments: StoreEngine.all)
+    func windowDoesNotCount(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         try await store.applyInbox([ProcessedInbox(id: 0, inbound: [
             InboundReport(channel: "main", recipient: "+4915100000001", timestampMillis: 0),
             InboundReport(channel: "main", recipient: "+4915100000002", timestampMillis: 0),

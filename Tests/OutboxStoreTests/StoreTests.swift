@@ -65,9 +65,10 @@ struct StoreTests {
         #expect(a != b)
     }
 
-    @Test("a far-future inbound time stored by an earlier version is replaced when the customer writes again")
-    func poisonedInbound() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a far-future inbound time stored by an earlier version is replaced when the customer writes again", arguments: StoreEngine.all)
+    func poisonedInbound(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
         let now: Int64 = 1_795_219_200_000
         try await store.applyInbox([ProcessedInbox(id: 1, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: 9_223_372_036_854_775_000)])], nowMillis: now)
         try await store.applyInbox([ProcessedInbox(id: 2, inbound: [InboundReport(channel: "main", recipient: "+4915112345678", timestampMillis: now)])], nowMillis: now)
