@@ -11,6 +11,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case notFound
     /// Any other SQLite failure: a bug, reported with SQLite's message.
     case failed(String)
+    /// Another daemon sends this channel now (its lease moved on): this one stops sending it.
+    case leaseLost(channel: String)
 
     init(_ error: any Error, opening path: String? = nil) {
         if let e = error as? StoreError { self = e; return }
@@ -36,6 +38,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .cannotOpen(let path, let reason): "cannot open the database \(path): \(reason)"
         case .notFound: "not found"
         case .failed(let why): "database error: \(why)"
+        case .leaseLost(let channel): "channel \(channel) is sent by another daemon now (its lease moved)"
         }
     }
 }

@@ -10,8 +10,21 @@ extension PostgresOutboxStore {
     /// counts reach: channels of one portfolio may be sent by different daemons, and the lock
     /// makes their admissions take turns, so the budget is exact across them.
     public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules, reach: MessagingLimit?) async throws(StoreError) -> [ClaimedMessage] {
+        try await claim(channel: channel, nowMillis: nowMillis, limit: limit, rules: rules, reach: reach, fenceBy: nil)
+    }
+
+    /// The claim, fenced by a lease when `fence` is given (see `claim(...fence:)`).
+    func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules, reach: MessagingLimit?,
+               fenceBy fence: (daemon: String, token: Int64)?) async throws(StoreError) -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
         return try await write { conn in
+            if let fence {
+                // First, as this owner with this token: the share lock makes a takeover wait for
+                // this claim (and then see its rows); a lease that moved takes nothing.
+                guard !(try await conn.rows("""
+                    SELECT 1 FROM channel_leases WHERE channel = \(channel) AND owner = \(fence.daemon) AND token = \(fence.token) FOR SHARE
+                    """, logger: self.logger).isEmpty) else { throw StoreError.leaseLost(channel: channel) }
+            }
             var planner = ClaimPlanner(limit: limit, nowMillis: nowMillis, rules: rules, reach: reach, spamHold: try await self.spamHold(conn, channel: channel))
             var claimed: [ClaimedMessage] = []
             for priority in planner.priorities where !planner.isFull {
@@ -77,7 +90,9 @@ extension PostgresOutboxStore {
                                     ON CONFLICT (portfolio, recipient) DO UPDATE SET reached_at = excluded.reached_at
                                     """, logger: self.logger)
                             }
-                            try await conn.exec("UPDATE messages SET state = 'sending', updated_at = \(nowMillis) WHERE id = \(message.id)", logger: self.logger)
+                            try await conn.exec("""
+                                UPDATE messages SET state = 'sending', updated_at = \(nowMillis), claim_token = \(fence?.token) WHERE id = \(message.id)
+                                """, logger: self.logger)
                             claimed.append(ClaimedMessage(
                                 id: message.id, channel: channel, recipient: message.recipient, type: message.type, payload: try row.get("payload"),
                                 history: AttemptHistory(counted: try row.get("attempts"), rateLimited: try row.get("rate_limited")),

@@ -34,6 +34,8 @@ struct PostgresDaemonTests {
                 #expect(m.wamid?.hasPrefix("wamid.") == true)
                 #expect(m.attempts?.map(\.outcome) == [.accepted])
                 #expect(sandbox.state.received().first?.callbackData == d.daemon.store.callbackData(for: Int64(id)!))
+                // Three statuses, each delivered twice, then all applied.
+                _ = try await eventually { sandbox.state.webhookDeliveries().filter(\.delivered).count >= 6 }
                 _ = try await eventually { try await d.daemon.store.inboxCounts().pending == 0 }
                 #expect(try await d.message(id).events?.map(\.status).sorted() == ["delivered", "read", "sent"])
                 // The event log tells the same story: accepted, sent, then each receipt once (in the order they came).
