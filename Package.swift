@@ -42,6 +42,8 @@ let package = Package(
                 .embedInCode("0006_lean_indexes.sql"),
                 .embedInCode("0007_bsuid_audit.sql"),
                 .embedInCode("0008_events.sql"),
+                .embedInCode("0009_templates.sql"),
+                .embedInCode("0010_optouts.sql"),
             ]
         ),
         // The only door to SQLite.

@@ -10,5 +10,7 @@ public enum Migrations {
         ("0006_lean_indexes", String(decoding: PackageResources._006_lean_indexes_sql, as: UTF8.self)),
         ("0007_bsuid_audit", String(decoding: PackageResources._007_bsuid_audit_sql, as: UTF8.self)),
         ("0008_events", String(decoding: PackageResources._008_events_sql, as: UTF8.self)),
+        ("0009_templates", String(decoding: PackageResources._009_templates_sql, as: UTF8.self)),
+        ("0010_optouts", String(decoding: PackageResources._010_optouts_sql, as: UTF8.self)),
     ]
 }

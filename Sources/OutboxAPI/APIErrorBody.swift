@@ -15,6 +15,15 @@ public enum APIErrorCode: String, Codable, Sendable {
     case internalError = "internal_error"
     /// `POST /v1/reload`: the config file cannot be used; the running config stays.
     case invalidConfig = "invalid_config"
+    /// A template submission the synced catalog shows cannot succeed (unknown name or
+    /// language, wrong parameters, a header of the wrong kind, a disabled template).
+    case invalidTemplate = "invalid_template"
+    /// A marketing template to a customer on the channel's opt-out list.
+    case optedOut = "opted_out"
+    /// A marketing template to a +1 number with `[marketing] refuse_us_numbers = true`.
+    case marketingNotDelivered = "marketing_not_delivered"
+    /// The management API's hourly budget is used up (`templates sync`); try again later.
+    case tooManyRequests = "too_many_requests"
 
     public var httpStatus: Int {
         switch self {
@@ -24,7 +33,8 @@ public enum APIErrorCode: String, Codable, Sendable {
         case .methodNotAllowed: 405
         case .conflict: 409
         case .bodyTooLarge: 413
-        case .windowClosed, .expired, .invalidConfig: 422
+        case .windowClosed, .expired, .invalidConfig, .invalidTemplate, .optedOut, .marketingNotDelivered: 422
+        case .tooManyRequests: 429
         case .unavailable: 503
         case .internalError: 500
         }

@@ -39,6 +39,8 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
     /// Since when (RFC 3339) and why, while `unreachable`.
     public var unreachableSince: String?
     public var unreachableReason: String?
+    /// The channel's template catalog: size, paused templates, last sync (nil before the first).
+    public var templates: CatalogStatus?
 
     enum CodingKeys: String, CodingKey {
         case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
@@ -47,6 +49,7 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         case enforceWindow = "enforce_window", openWindows = "open_windows", portfolio, tierUsed = "tier_used", tierLimit = "tier_limit"
         case spamHold = "spam_hold", pricedToday = "priced_today"
         case unreachable, unreachableSince = "unreachable_since", unreachableReason = "unreachable_reason"
+        case templates
     }
 
     public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
@@ -99,6 +102,32 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         try c.encode(unreachable ?? false, forKey: .unreachable)
         try c.encode(unreachableSince, forKey: .unreachableSince)
         try c.encode(unreachableReason, forKey: .unreachableReason)
+        try c.encodeIfPresent(templates, forKey: .templates)
+    }
+}
+
+/// A channel's template catalog in `stats`.
+public struct CatalogStatus: Codable, Sendable, Equatable {
+    public var count: Int
+    public var paused: Int
+    public var syncedAt: String?
+    public var lastError: String?
+
+    public init(count: Int, paused: Int, syncedAt: String?, lastError: String?) {
+        self.count = count
+        self.paused = paused
+        self.syncedAt = syncedAt
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey { case count, paused, syncedAt = "synced_at", lastError = "last_error" }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(count, forKey: .count)
+        try c.encode(paused, forKey: .paused)
+        try c.encode(syncedAt, forKey: .syncedAt)
+        try c.encode(lastError, forKey: .lastError)
     }
 }
 

@@ -163,12 +163,14 @@ public struct MessageDocument: Codable, Sendable, Equatable {
     public var events: [EventDocument]?
     /// The `message` object as stored; absent once retention erased it.
     public var message: JSONValue?
+    /// A queued message held past its own schedule: why, and until when (`due_at`).
+    public var held: HeldDocument?
 
     enum CodingKeys: String, CodingKey {
         case id, channel, to, type, state, priority, createdAt = "created_at", updatedAt = "updated_at", wamid
         case lastError = "last_error", idempotencyKey = "idempotency_key", importID = "import_id", expiresAt = "expires_at"
         case dueAt = "due_at", attemptCount = "attempt_count", awaitingSettlement = "awaiting_settlement"
-        case attempts, events, message
+        case attempts, events, message, held
     }
 
     public init(id: String, channel: String, to: String, type: String, state: MessageState, priority: Priority,
@@ -217,6 +219,7 @@ public struct MessageDocument: Codable, Sendable, Equatable {
         try c.encodeIfPresent(attempts, forKey: .attempts)
         try c.encodeIfPresent(events, forKey: .events)
         try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(held, forKey: .held)
     }
 }
 
@@ -236,5 +239,17 @@ public struct ListPage: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(messages, forKey: .messages)
         try c.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+/// Why a queued message waits, and until when: a paused template (until its pause ends or it is
+/// approved again), the recipient's marketing limit (131049).
+public struct HeldDocument: Codable, Sendable, Equatable {
+    public var reason: String
+    public var until: String
+
+    public init(reason: String, until: String) {
+        self.reason = reason
+        self.until = until
     }
 }

@@ -102,3 +102,53 @@ public struct InboundReport: Sendable, Equatable {
         self.contextWamid = contextWamid
     }
 }
+
+/// A template's review changed (`message_template_status_update`, `message_template_quality_update`
+/// webhooks): its new status or quality, and why, when the API said.
+public struct TemplateStatusReport: Sendable, Equatable {
+    /// The channel whose webhook it came by; set when the payload is routed.
+    public var channel: String
+    public var name: String
+    /// nil when the payload did not say (then every language of the name is meant).
+    public var language: String?
+    /// `APPROVED`, `PAUSED`, `DISABLED`, ... (uppercase); nil for a quality update alone.
+    public var status: String?
+    /// `GREEN`, `YELLOW`, `RED`, ...; nil for a status update alone.
+    public var quality: String?
+    public var reason: String?
+    /// `other_info.title`: `FIRST_PAUSE`, `SECOND_PAUSE`, ...
+    public var hint: String?
+
+    public init(channel: String, name: String, language: String?, status: String?, quality: String? = nil, reason: String? = nil, hint: String? = nil) {
+        self.channel = channel
+        self.name = name
+        self.language = language
+        self.status = status
+        self.quality = quality
+        self.reason = reason
+        self.hint = hint
+    }
+}
+
+/// A customer stopped or resumed marketing messages: the `user_preferences` webhook, or a
+/// configured keyword or quick-reply payload in their message.
+public struct PreferenceReport: Sendable, Equatable {
+    public var channel: String
+    /// `+` and digits.
+    public var recipient: String
+    /// True for a stop, false for a resume.
+    public var stop: Bool
+    /// `user_preferences`, `keyword`, `payload`.
+    public var source: String
+    public var detail: String?
+    public var timestampMillis: Int64
+
+    public init(channel: String, recipient: String, stop: Bool, source: String, detail: String?, timestampMillis: Int64) {
+        self.channel = channel
+        self.recipient = recipient
+        self.stop = stop
+        self.source = source
+        self.detail = detail
+        self.timestampMillis = timestampMillis
+    }
+}

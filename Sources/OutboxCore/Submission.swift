@@ -15,6 +15,9 @@ public struct Submission: Sendable, Equatable {
     public var expiresAtMillis: Int64?
     /// The bulk import this message came from, if any.
     public var importID: String?
+    /// The template's category by the channel's synced catalog (`marketing`, ...); nil without
+    /// one. Set at the door; the store holds marketing to a recipient under their marketing limit.
+    public var templateCategory: String?
 
     /// Validates every field, naming the one at fault; `to` is a phone number.
     public init(

@@ -39,6 +39,7 @@ struct ChannelsController: Sendable {
         let windows = try await store.openWindows(nowMillis: now, marginMillis: margin)
         let holds = try await store.spamHolds(nowMillis: now)
         let priced = try await store.pricedToday(nowMillis: now)
+        let catalogs = try await store.catalogStates(nowMillis: now)
         let statuses = runtimes.map { r in
             let c = counts[r.name] ?? ChannelCounts()
             let f = r.snapshot(nowMillis: now)
@@ -63,6 +64,9 @@ struct ChannelsController: Sendable {
             status.unreachable = unreachable != nil
             status.unreachableSince = unreachable.map { RFC3339.format(millis: $0.sinceMillis) }
             status.unreachableReason = unreachable?.reason
+            status.templates = catalogs[r.name].map {
+                CatalogStatus(count: $0.templates, paused: $0.paused, syncedAt: $0.syncedMillis.map { RFC3339.format(millis: $0) }, lastError: $0.lastError)
+            }
             return status
         }
         let portfolios = limits.keys.sorted().map { name in

@@ -40,9 +40,9 @@ enum ConfigKeys {
     static let second: Int64 = 1_000, minute: Int64 = 60_000, hour: Int64 = 3_600_000, day: Int64 = 86_400_000
     static let mib: Int64 = 1 << 20
 
-    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels + subscribers
+    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels + subscribers + templates + marketing
 
-    static let top: [ConfigKey] = ["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels"]
+    static let top: [ConfigKey] = ["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels", "templates", "marketing"]
         .map { ConfigKey("", $0, .live) } + [ConfigKey("", "subscribers", .restart) { $0.subscribers != $1.subscribers }]
 
     static let daemon: [ConfigKey] = [
@@ -107,6 +107,20 @@ enum ConfigKeys {
         ConfigKey("retention", "delete_after", range: hour...(3650 * day), .restart) { $0.retention.deleteAfterMillis != $1.retention.deleteAfterMillis },
         ConfigKey("retention", "interval", range: second...day, .restart) { $0.retention.intervalMillis != $1.retention.intervalMillis },
         ConfigKey("retention", "batch_size", range: 1...100_000, .restart) { $0.retention.batchSize != $1.retention.batchSize },
+    ]
+
+    static let templates: [ConfigKey] = [
+        ConfigKey("templates", "sync_interval", range: 0...(7 * day), .restart) { $0.templates.syncIntervalMillis != $1.templates.syncIntervalMillis },
+        ConfigKey("templates", "requests_per_hour", range: 1...5_000, .restart) { $0.templates.requestsPerHour != $1.templates.requestsPerHour },
+        ConfigKey("templates", "page_size", range: 1...1_000, .restart) { $0.templates.pageSize != $1.templates.pageSize },
+        ConfigKey("templates", "max_templates", range: 1...100_000, .restart) { $0.templates.maxTemplates != $1.templates.maxTemplates },
+    ]
+
+    static let marketing: [ConfigKey] = [
+        ConfigKey("marketing", "limit_hold", range: hour...(30 * day), .restart) { $0.marketing.policy.limitHoldMillis != $1.marketing.policy.limitHoldMillis },
+        ConfigKey("marketing", "refuse_us_numbers", .restart) { $0.marketing.policy.refuseUSNumbers != $1.marketing.policy.refuseUSNumbers },
+        ConfigKey("marketing", "optout_keywords", .restart) { $0.marketing.optOutWords.keywords != $1.marketing.optOutWords.keywords },
+        ConfigKey("marketing", "optout_payloads", .restart) { $0.marketing.optOutWords.payloads != $1.marketing.optOutWords.payloads },
     ]
 
     /// `[[portfolios]]` keys reach the channels as their messaging limit (reported there as `portfolio`).

@@ -143,6 +143,7 @@ public enum ConfigLoader {
         }
         config.retention = try retention(top.table("retention"))
         config.subscribers = try subscribers(top.array("subscribers"), resolve: resolve)
+        (config.templates, config.marketing) = try templatesAndMarketing(top.table("templates"), top.table("marketing"))
         return config
     }
 

@@ -49,6 +49,7 @@ public final class Daemon: Sendable {
         try FileManager.default.createDirectory(atPath: (config.socketPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let (store, lock) = try await openStore(config.database, logger: logger)
         try SocketPath.prepare(config.socketPath)
+        store.setMarketingHold(millis: config.marketing.policy.limitHoldMillis)
         let now = clock.nowMillis()
         let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
         if interrupted > 0 {
@@ -84,8 +85,12 @@ public final class Daemon: Sendable {
         self.lock = lock
         let submitQueue = SubmitQueue.observed(store: store, clock: clock, metrics: metrics, logger: logger)
         let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
+        let catalogs = TemplateCatalogs(store: store)
         let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger, metrics: metrics,
-                                       intakeBytes: config.webhook.maxBufferedBytes)
+                                       intakeBytes: config.webhook.maxBufferedBytes, optOutWords: config.marketing.optOutWords,
+                                       onCatalogChange: { _ in try? await catalogs.reload() })
+        let templateSyncer = TemplateSyncer(channels: channels, store: store, catalogs: catalogs, api: transport as? any AccountAPI,
+                                            settings: config.templates, timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)
         let listen = config.webhook.listen.flatMap(HostPort.init)
         // The dispatcher claims nothing before both listeners are bound (a port in use stops
         // the daemon with nothing left `sending`).
@@ -100,7 +105,7 @@ public final class Daemon: Sendable {
         self.reloader = reloader
         let (socketAPI, routes) = SocketAPI.application(
             config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
-            reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, clock: clock, logger: logger, metrics: metrics,
+            reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, templates: templateSyncer, clock: clock, logger: logger, metrics: metrics,
             drainMillis: config.listenerDrainTimeoutMillis, onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
@@ -108,7 +113,7 @@ public final class Daemon: Sendable {
             })
         self.socketRoutes = routes
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
-        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, socketAPI, ReloadOnHangup(reloader: reloader)]
+        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, templateSyncer, socketAPI, ReloadOnHangup(reloader: reloader)]
         if !subscribers.isEmpty {
             services.insert(SubscriberService(runtimes: subscribers, store: store, clock: clock, logger: logger, metrics: metrics), at: 3)
         }

@@ -36,6 +36,10 @@ public struct DaemonConfig: Sendable {
     public var channels: [ChannelConfig]
     /// Services that receive the event log as signed webhooks (`[[subscribers]]`).
     public var subscribers: [SubscriberConfig] = []
+    /// The template catalog's background sync (`[templates]`).
+    public var templates = TemplateSyncSettings()
+    /// Opt-out words and the rules for marketing templates (`[marketing]`).
+    public var marketing = MarketingSettings()
 
     /// Which store `databasePath` names (a URL that does not parse was refused at load).
     public var database: DatabaseLocation { (try? DatabaseLocation(databasePath)) ?? .sqlite(path: databasePath) }
@@ -159,4 +163,25 @@ public struct ListenerLimits: Sendable, Equatable {
         self.idleTimeoutMillis = idleTimeoutMillis
         self.readTimeoutMillis = readTimeoutMillis
     }
+}
+
+/// How each channel's template catalog is synced from 360dialog (`[templates]`).
+public struct TemplateSyncSettings: Sendable, Equatable {
+    /// Time between background syncs of a channel; 0: only `wa-outbox templates sync`.
+    public var syncIntervalMillis: Int64 = 3_600_000
+    /// Template-list requests per channel per rolling hour, at most (the management API's
+    /// hourly budget is 200 per app and WABA; the rest is left to other tools).
+    public var requestsPerHour = 60
+    /// Templates asked for per request (`limit`).
+    public var pageSize = 100
+    /// Templates kept per channel, at most; a longer list is cut there (and the sync says so).
+    public var maxTemplates = 5_000
+    public init() {}
+}
+
+/// Opt-outs by keyword or quick-reply payload, and the marketing rules (`[marketing]`).
+public struct MarketingSettings: Sendable, Equatable {
+    public var policy = MarketingPolicy()
+    public var optOutWords = OptOutWords()
+    public init() {}
 }

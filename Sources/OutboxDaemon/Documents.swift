@@ -6,7 +6,7 @@ import OutboxStore
 /// Store records → wire documents.
 enum Documents {
     static func message(_ m: MessageRecord, attempts: [AttemptDocument]? = nil, events: [EventDocument]? = nil) -> MessageDocument {
-        MessageDocument(
+        var d = MessageDocument(
             id: String(m.id), channel: m.channel, to: m.recipient, type: m.type, state: m.state, priority: m.priority,
             createdAt: RFC3339.format(millis: m.createdMillis), updatedAt: RFC3339.format(millis: m.updatedMillis),
             wamid: m.wamid, lastError: m.lastError, idempotencyKey: m.idempotencyKey, importID: m.importID,
@@ -15,6 +15,8 @@ enum Documents {
             attemptCount: m.attemptCount, awaitingSettlement: m.awaitingSettlement,
             attempts: attempts, events: events,
             message: m.payload.flatMap { try? JSONParser.parse($0.utf8) })
+        d.held = m.heldReason.map { HeldDocument(reason: $0, until: RFC3339.format(millis: m.dueMillis)) }
+        return d
     }
 
     static func message(_ t: MessageTimeline) -> MessageDocument {

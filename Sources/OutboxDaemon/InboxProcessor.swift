@@ -31,11 +31,18 @@ final class InboxProcessor: Service, Sendable {
     /// After a stop, how long pending payloads are still worked off before it returns (they
     /// are on disk: the next start takes them).
     static let stopBudgetMillis: Int64 = 2_000
+    /// Words and quick-reply payloads by which a customer's message opts them out of marketing.
+    let optOutWords: OptOutWords
+    /// Called with the channels whose template catalog a status webhook changed.
+    let onCatalogChange: @Sendable (Set<String>) async -> Void
 
     var runtimes: [ChannelRuntime] { registry.snapshot() }
 
     init(store: any OutboxStore, registry: Channels, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics? = nil, intakeBytes: Int = 64 << 20,
-         maxBatchBytes: Int = 16 << 20, maxReportsPerCommit: Int = 2_000) {
+         maxBatchBytes: Int = 16 << 20, maxReportsPerCommit: Int = 2_000, optOutWords: OptOutWords = OptOutWords(),
+         onCatalogChange: @escaping @Sendable (Set<String>) async -> Void = { _ in }) {
+        self.optOutWords = optOutWords
+        self.onCatalogChange = onCatalogChange
         self.metrics = metrics
         self.intake = ByteBudget(capacity: intakeBytes)
         self.store = store
@@ -129,6 +136,7 @@ final class InboxProcessor: Service, Sendable {
             // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
             let effects = try await store.applyInbox(part, nowMillis: clock.nowMillis())
             act(on: effects.failures)
+            if !effects.catalogChanged.isEmpty { await onCatalogChange(effects.catalogChanged) }
             for channel in effects.moved {
                 registry.runtime(named: channel)?.doorbell.ring()
             }
@@ -199,9 +207,29 @@ final class InboxProcessor: Service, Sendable {
                         }
                         result.inbound.append(report)
                     }
+                    // A configured STOP word or payload: the customer leaves the marketing list.
+                    if let message = m.message, let number, let hit = optOutWords.match(message) {
+                        result.preferences.append(PreferenceReport(channel: channel, recipient: number.e164, stop: true, source: hit.source,
+                                                                   detail: "the customer wrote '\(hit.word)'", timestampMillis: now))
+                    }
                 }
             } else {
                 problems.append("inbound messages with no channel: the payload came without one and its phone_number_id (\(payload.phoneNumberIDs.sorted().joined(separator: ", "))) matches no channel's phone_number_id")
+            }
+        }
+        if !payload.templateUpdates.isEmpty || !payload.preferences.isEmpty {
+            if let channel {
+                result.templates = payload.templateUpdates.map { var t = $0; t.channel = channel; return t }
+                for p in payload.preferences {
+                    guard let number = try? Recipient(parsing: p.waID) else {
+                        problems.append("user_preferences for '\(p.waID.prefix(64))', not a phone number")
+                        continue
+                    }
+                    result.preferences.append(PreferenceReport(channel: channel, recipient: number.e164, stop: p.stop, source: "user_preferences",
+                                                               detail: p.detail, timestampMillis: bounded(p.timestampMillis, "user_preferences of \(number.e164)") ?? now))
+                }
+            } else {
+                problems.append("template or preference updates with no channel: post them to /webhooks/{channel}")
             }
         }
         if let clamped { problems.append(clamped.count > 1 ? "\(clamped.first) (and \(clamped.count - 1) more)" : clamped.first) }

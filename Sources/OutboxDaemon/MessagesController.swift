@@ -16,6 +16,9 @@ struct MessagesController: Sendable {
     let clock: any OutboxClock
     /// Applies stored webhook payloads not processed yet, before a window is judged closed.
     var inbox: InboxProcessor?
+    /// The channels' synced template catalogs (nil: no template checks).
+    var catalogs: TemplateCatalogs?
+    var marketing = MarketingPolicy()
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.post("messages", use: submit)
@@ -54,6 +57,7 @@ struct MessagesController: Sendable {
         if s.expiresAtMillis == nil, let ttl = defaultTTLMillis[s.priority] {
             s.expiresAtMillis = TimeMath.add(max(clock.nowMillis(), s.notBeforeMillis ?? 0), ttl)
         }
+        if s.isTemplate, let catalogs { try await checkTemplate(&s, catalog: catalogs.catalog(s.channel)) }
         if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
             var state: RecipientState?
             do {

@@ -275,6 +275,40 @@ public protocol OutboxStore: AnyObject, Sendable {
     /// When event `id` was written, if it is kept.
     func eventTime(id: Int64) async throws(StoreError) -> Int64?
 
+    // MARK: Templates and opt-outs
+
+    /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
+    func setMarketingHold(millis: Int64)
+
+    /// Replaces a channel's catalog with what 360dialog listed; a template whose status changed
+    /// since the last sync has that status's effect on its queued messages. Returns how many changed.
+    @discardableResult
+    func replaceCatalog(channel: String, specs: [TemplateSpec], nowMillis: Int64) async throws(StoreError) -> Int
+
+    /// Notes a sync that did not complete; the catalog stays as it was.
+    func catalogSyncFailed(channel: String, error: String, nowMillis: Int64) async throws(StoreError)
+
+    /// Every channel's synced catalog, with the statuses webhooks reported since.
+    func catalogs() async throws(StoreError) -> [String: TemplateCatalog]
+
+    /// The templates of one channel (or all), with the pauses in force.
+    func templates(channel: String?, nowMillis: Int64) async throws(StoreError) -> [TemplateRecord]
+
+    /// Per channel: templates, paused ones, the last sync.
+    func catalogStates(nowMillis: Int64) async throws(StoreError) -> [String: CatalogState]
+
+    /// An operator's opt-out (queued marketing to the customer fails). Returns whether it was new.
+    func addOptOut(channel: String, recipient: String, detail: String?, nowMillis: Int64) async throws(StoreError) -> Bool
+
+    /// Takes the customer off the channel's list. Returns whether they were on it.
+    func removeOptOut(channel: String, recipient: String, nowMillis: Int64) async throws(StoreError) -> Bool
+
+    /// The customer's opt-out on the channel, if any.
+    func optOut(channel: String, recipient: String) async throws(StoreError) -> OptOutRecord?
+
+    /// The opt-out list, newest first.
+    func optOuts(channel: String?, recipient: String?, limit: Int) async throws(StoreError) -> [OptOutRecord]
+
     // MARK: Store
 
     /// Size of the database file and its WAL, in bytes.

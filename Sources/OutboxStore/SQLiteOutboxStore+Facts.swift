@@ -37,14 +37,16 @@ public struct PricedMessage: Sendable, Equatable {
 extension SQLiteOutboxStore {
     /// Acts on the facts of one failure, whichever path it came by (an answer or a failed
     /// status): closes the window, marks the number unreachable, ends the queued messages of a
-    /// paused or disabled template, raises the channel's spam hold; a channel block reported
+    /// paused template (held) or a disabled one (failed), puts a 131050 on the opt-out list, holds
+    /// marketing to a recipient after a 131049, raises the channel's spam hold; a channel block reported
     /// by a status pauses the channel (an answer's block pauses it through its decision).
     /// - Parameters:
     ///   - requestStartedMillis: when the request that drew the failure started; a spam limit
     ///     for a request older than the hold in force belongs to the same episode.
     ///   - byStatus: the failure came in a status webhook (its message is already failed).
     static func applyFacts(_ meaning: ErrorMeaning, failure: APIFailure?, db: Database, messageID: Int64, channel: String, recipient: String,
-                           payload: String?, requestStartedMillis: Int64, at: Int64, nowMillis: Int64, byStatus: Bool) throws -> FailureEffects {
+                           payload: String?, requestStartedMillis: Int64, at: Int64, nowMillis: Int64, byStatus: Bool,
+                           marketingHoldMillis: Int64 = MarketingPolicy.defaultHoldMillis) throws -> FailureEffects {
         var effects = FailureEffects()
         let summary = failure?.summary ?? "no error given"
         for fact in meaning.facts {
@@ -59,13 +61,17 @@ extension SQLiteOutboxStore {
                     INSERT INTO recipients (channel, recipient, unreachable_at) VALUES (?, ?, ?)
                     ON CONFLICT(channel, recipient) DO UPDATE SET unreachable_at = excluded.unreachable_at
                     """, arguments: [channel, recipient, at])
-            case .templatePaused, .templateDisabled:
-                guard let payload, let name = try String.fetchOne(db, sql: "SELECT json_extract(?, '$.template.name')", arguments: [payload]) else { continue }
-                let reason = "template '\(name)' is \(fact == .templateDisabled ? "disabled" : "paused") (\(summary))"
-                let ids = try Int64.fetchAll(db, sql: """
-                    SELECT id FROM messages WHERE state = 'queued' AND channel = ? AND type = 'template' AND json_extract(payload, '$.template.name') = ?
-                    """, arguments: [channel, name])
-                for id in ids { try finish(db, id: id, state: .failed, reason: reason, nowMillis: nowMillis) }
+            case .templatePaused:
+                // Meta pauses a template for 3 h, then 6 h: its queued messages wait (issue 15).
+                guard let t = try template(ofPayload: payload, db: db) else { continue }
+                try markTemplate(db, channel: channel, name: t.name, language: t.language, status: "PAUSED", reason: summary, nowMillis: nowMillis)
+            case .templateDisabled:
+                guard let t = try template(ofPayload: payload, db: db) else { continue }
+                try markTemplate(db, channel: channel, name: t.name, language: t.language, status: "DISABLED", reason: summary, nowMillis: nowMillis)
+            case .optedOut:
+                try optOut(db, channel: channel, recipient: recipient, source: "131050", detail: summary, nowMillis: nowMillis)
+            case .marketingLimit:
+                try holdMarketing(db, channel: channel, recipient: recipient, untilMillis: TimeMath.add(at, marketingHoldMillis), nowMillis: nowMillis)
             case .throughput:
                 effects.throttled.insert(channel)
             case .spamRestriction:
@@ -78,13 +84,26 @@ extension SQLiteOutboxStore {
                                          untilMillis: after.map { TimeMath.add(nowMillis, $0) })
                 try setPause(db, channel: channel, reason: pause.reason, untilMillis: pause.untilMillis, nowMillis: nowMillis)
                 effects.pauses[channel] = pause
-            case .channelBlocked, .pairLimit, .marketingLimit, .optedOut, .configurationProblem:
-                // Acted on by the message's decision (pause, pair hold), or not yet (issue 15:
-                // opt-outs and the marketing cooldown); the fact is kept in the audit trail.
+            case .channelBlocked, .pairLimit, .configurationProblem:
+                // Acted on by the message's decision (pause, pair hold); the fact is kept in the audit trail.
                 break
             }
         }
         return effects
+    }
+
+    /// A 132015 or 132016 about a template: the status the error shows, applied as a status
+    /// webhook saying it would be (a pause in force stays the same pause).
+    static func markTemplate(_ db: Database, channel: String, name: String, language: String, status: String, reason: String, nowMillis: Int64) throws {
+        let row = try Row.fetchOne(db, sql: "SELECT paused_until FROM template_pauses WHERE channel = ? AND name = ? AND language = ?",
+                                   arguments: [channel, name, language])
+        if status == "PAUSED", let until: Int64 = row?["paused_until"], until > nowMillis {
+            // Already paused: the messages queued since are held with the others.
+            try pauseTemplate(db, channel: channel, name: name, language: language, untilMillis: until, reason: "template '\(name)' (\(language)) is paused (\(reason))",
+                              nowMillis: nowMillis)
+            return
+        }
+        try applyTemplateStatus(db, TemplateStatusReport(channel: channel, name: name, language: language, status: status, reason: reason), nowMillis: nowMillis)
     }
 
     /// Raises the channel's spam hold for a limit answered now; nil when it stays as it was.

@@ -8,6 +8,8 @@ public struct InboxEffects: Sendable, Equatable {
     public var moved: Set<String> = []
     /// What failed statuses changed beyond their messages, and the messages priced.
     public var failures = FailureEffects()
+    /// Channels whose template catalog changed (a status webhook): the submission checks reload it.
+    public var catalogChanged: Set<String> = []
 
     public init() {}
 }
@@ -41,6 +43,9 @@ public struct ProcessedInbox: Sendable {
     public var id: Int64
     public var statuses: [StatusReport]
     public var inbound: [InboundReport]
+    /// Template status and quality changes, and customers' marketing preferences.
+    public var templates: [TemplateStatusReport] = []
+    public var preferences: [PreferenceReport] = []
     /// Why the payload could not be read or routed; it is kept for inspection.
     public var error: String?
     /// False for all but the last part of a payload applied over several transactions (too
@@ -49,15 +54,18 @@ public struct ProcessedInbox: Sendable {
     /// inbound times keep their maximum).
     public var isLastPart = true
 
-    public init(id: Int64, statuses: [StatusReport] = [], inbound: [InboundReport] = [], error: String? = nil) {
+    public init(id: Int64, statuses: [StatusReport] = [], inbound: [InboundReport] = [], templates: [TemplateStatusReport] = [],
+                preferences: [PreferenceReport] = [], error: String? = nil) {
         self.id = id
         self.statuses = statuses
         self.inbound = inbound
+        self.templates = templates
+        self.preferences = preferences
         self.error = error
     }
 
     /// Statuses and inbound messages: the rows applying this costs.
-    public var reports: Int { statuses.count + inbound.count }
+    public var reports: Int { statuses.count + inbound.count + templates.count + preferences.count }
 
     /// Splits off the first `n` reports (statuses first) as a part that leaves the payload pending.
     public mutating func splitFirst(_ n: Int) -> ProcessedInbox {
@@ -69,6 +77,12 @@ public struct ProcessedInbox: Sendable {
         let i = min(n - s, inbound.count)
         part.inbound = Array(inbound.prefix(i))
         inbound.removeFirst(i)
+        let t = min(n - s - i, templates.count)
+        part.templates = Array(templates.prefix(t))
+        templates.removeFirst(t)
+        let p = min(n - s - i - t, preferences.count)
+        part.preferences = Array(preferences.prefix(p))
+        preferences.removeFirst(p)
         return part
     }
 }
@@ -127,13 +141,15 @@ extension SQLiteOutboxStore {
     @discardableResult
     public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         let instanceID = self.instanceID
+        let marketingHold = marketingHoldMillis
         return try await write { db in
             var effects = InboxEffects()
             let done = try db.cachedStatement(sql: "SELECT 1 FROM inbox WHERE id = ? AND processed_at IS NOT NULL")
             for p in processed {
                 if try Int.fetchOne(done, arguments: [p.id]) != nil { continue }
                 for s in p.statuses {
-                    if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID, effects: &effects.failures) {
+                    if let channel = try Self.apply(s, db: db, nowMillis: nowMillis, instanceID: instanceID, effects: &effects.failures,
+                                                     marketingHoldMillis: marketingHold) {
                         effects.moved.insert(channel)
                     }
                 }
@@ -141,6 +157,17 @@ extension SQLiteOutboxStore {
                     try Self.apply(i, db: db)
                     try Self.logInbound(i, db: db, nowMillis: nowMillis)
                     effects.moved.insert(i.channel)
+                }
+                for t in p.templates where try Self.applyTemplateStatus(db, t, nowMillis: nowMillis) {
+                    effects.moved.insert(t.channel)
+                }
+                if !p.templates.isEmpty { effects.catalogChanged.formUnion(p.templates.map(\.channel)) }
+                for pref in p.preferences {
+                    if pref.stop {
+                        try Self.optOut(db, channel: pref.channel, recipient: pref.recipient, source: pref.source, detail: pref.detail, nowMillis: nowMillis)
+                    } else {
+                        try Self.optIn(db, channel: pref.channel, recipient: pref.recipient, source: pref.source, nowMillis: nowMillis)
+                    }
                 }
                 if p.isLastPart {
                     try db.cachedStatement(sql: "UPDATE inbox SET processed_at = ?, error = ? WHERE id = ?").execute(arguments: [nowMillis, p.error, p.id])

@@ -21,6 +21,9 @@ public struct MessageRecord: Sendable, Equatable {
     public var awaitingSettlement: Bool
     /// The stored `message` object; nil in lists, and once retention erased it.
     public var payload: String?
+    /// Why a queued message waits past its own schedule (a paused template, the recipient's
+    /// marketing limit); `dueMillis` is when the hold ends.
+    public var heldReason: String?
 
     public init(id: Int64, channel: String, recipient: String, type: String, state: MessageState, priority: Priority, createdMillis: Int64,
                 updatedMillis: Int64, dueMillis: Int64, expiresMillis: Int64?, wamid: String?, lastError: String?, importID: String?,
@@ -49,6 +52,7 @@ public struct MessageRecord: Sendable, Equatable {
         attemptCount = row["attempts"]
         awaitingSettlement = (row["awaiting_settlement"] as Int) != 0
         payload = withPayload ? row["payload"] : nil
+        heldReason = state == .queued ? row["held_reason"] : nil
     }
 }
 
@@ -122,7 +126,7 @@ public struct MessageFilter: Sendable, Equatable {
 extension SQLiteOutboxStore {
     static let columns = """
         id, channel, recipient, type, state, priority, created_at, updated_at, due_at, expires_at, wamid,
-        last_error, import_id, idempotency_key, attempts, awaiting_settlement
+        last_error, import_id, idempotency_key, attempts, awaiting_settlement, held_reason
         """
 
     /// One message and its timeline, or nil.

@@ -14,6 +14,7 @@ extension SQLiteOutboxStore {
     /// Writes a batch of finished attempts and applies each decision, in one transaction.
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
+        let marketingHold = marketingHoldMillis
         try await write { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
@@ -42,10 +43,19 @@ extension SQLiteOutboxStore {
                     // The same facts as a failed status; a channel block pauses through the decision.
                     _ = try Self.applyFacts(meaning, failure: failure, db: db, messageID: r.message.id, channel: r.message.channel,
                                             recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
-                                            at: nowMillis, nowMillis: nowMillis, byStatus: false)
+                                            at: nowMillis, nowMillis: nowMillis, byStatus: false, marketingHoldMillis: marketingHold)
                 }
-                try Self.apply(r.decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
-                               holdOnRetry: r.holdOnRetry, db: db, nowMillis: nowMillis)
+                // A 132015: refused (not charged) because the template is paused; the message waits
+                // with the template's others instead of failing (issue 15).
+                var decision = r.decision
+                let paused = meaning?.has(.templatePaused) == true ? try Self.template(ofPayload: r.message.payload, db: db) : nil
+                if paused != nil, case .fail = decision { decision = .retry(dueMillis: nowMillis) }
+                try Self.apply(decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
+                               holdOnRetry: r.holdOnRetry && paused == nil, db: db, nowMillis: nowMillis)
+                if let paused {
+                    try Self.markTemplate(db, channel: r.message.channel, name: paused.name, language: paused.language, status: "PAUSED",
+                                          reason: failure?.summary ?? "132015", nowMillis: nowMillis)
+                }
                 if case .sent = r.decision, r.pairIntervalMillis > 0 {
                     try Self.hold(db, channel: r.message.channel, recipient: r.message.recipient,
                                   untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)

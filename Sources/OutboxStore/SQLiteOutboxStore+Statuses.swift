@@ -12,7 +12,8 @@ extension SQLiteOutboxStore {
     /// - Returns: the message's channel when the status took it out of `queued` or `sending`
     ///   (a recipient's open request ended: that channel's worker may claim again), or when
     ///   its failure may have moved the queue.
-    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String, effects: inout FailureEffects) throws -> String? {
+    static func apply(_ s: StatusReport, db: Database, nowMillis: Int64, instanceID: String, effects: inout FailureEffects,
+                      marketingHoldMillis: Int64 = MarketingPolicy.defaultHoldMillis) throws -> String? {
         var row: Row?
         if let cb = s.callbackData, let id = messageID(fromCallbackData: cb, instanceID: instanceID) {
             row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, channel, recipient, state, awaiting_settlement, payload, sent_at FROM messages WHERE id = ?"), arguments: [id])
@@ -91,7 +92,8 @@ extension SQLiteOutboxStore {
         }
         if let meaning = s.meaning {
             effects.merge(try applyFacts(meaning, failure: s.error, db: db, messageID: id, channel: channel, recipient: row["recipient"],
-                                         payload: row["payload"], requestStartedMillis: row["sent_at"] ?? at, at: at, nowMillis: nowMillis, byStatus: true))
+                                         payload: row["payload"], requestStartedMillis: row["sent_at"] ?? at, at: at, nowMillis: nowMillis, byStatus: true,
+                                         marketingHoldMillis: marketingHoldMillis))
         }
         // A failure fact (closed window, paused template, a pause) can move the queue: wake the channel too.
         return channel

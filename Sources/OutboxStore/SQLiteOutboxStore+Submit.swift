@@ -21,8 +21,8 @@ extension SQLiteOutboxStore {
     static func insert(_ batch: [Submission], db: Database, nowMillis: Int64) throws -> [SubmitResult] {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO messages (channel, recipient, type, payload, idempotency_key, priority, state,
-                                  created_at, updated_at, due_at, expires_at, import_id)
-            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)
+                                  created_at, updated_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at)
+            VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             """)
         let lookup = try db.cachedStatement(sql: """
@@ -45,12 +45,16 @@ extension SQLiteOutboxStore {
                     continue
                 }
             }
+            var due = max(nowMillis, s.notBeforeMillis ?? nowMillis)
+            let hold = s.isTemplate ? try Self.submissionHold(s, db: db, nowMillis: nowMillis) : nil
+            let heldDue = hold.map { _ in due }
+            if let hold { due = max(due, hold.until) }
             // A key already stored makes the insert do nothing (the unique index finds it in
             // the same descent); only then is the stored row read and compared. Most keys
             // are new, so most rows cost one statement, not a lookup and an insert.
             try insert.execute(arguments: [
                 s.channel, s.recipient.e164, s.messageType, payload, s.idempotencyKey, s.priority.rank,
-                nowMillis, nowMillis, max(nowMillis, s.notBeforeMillis ?? nowMillis), s.expiresAtMillis, s.importID,
+                nowMillis, nowMillis, due, s.expiresAtMillis, s.importID, hold?.by, hold?.reason, heldDue,
             ])
             if db.changesCount == 0, let key = s.idempotencyKey {
                 guard let row = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
@@ -68,6 +72,25 @@ extension SQLiteOutboxStore {
         }
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
         return results
+    }
+
+    /// What holds a new template message from the start: its template's pause in force, or
+    /// (for a marketing template) the recipient's marketing limit. Two lookups by primary key.
+    static func submissionHold(_ s: Submission, db: Database, nowMillis: Int64) throws -> (by: String, reason: String, until: Int64)? {
+        guard let name = s.message["template"]?["name"]?.stringValue, let language = s.message["template"]?["language"]?["code"]?.stringValue else { return nil }
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT paused_until, reason FROM template_pauses WHERE channel = ? AND name = ? AND language = ? AND paused_until > ?
+            """), arguments: [s.channel, name, language, nowMillis]) {
+            let until: Int64 = row["paused_until"]
+            let reason = ((row["reason"] as String?) ?? "template '\(name)' (\(language)) is paused") + "; held until \(RFC3339.format(millis: until)) or until it is approved again"
+            return (templateHoldKey(name: name, language: language), reason, until)
+        }
+        if s.templateCategory == "marketing", let until = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT marketing_hold_until FROM recipients WHERE channel = ? AND recipient = ? AND marketing_hold_until > ?
+            """), arguments: [s.channel, s.recipient.e164, nowMillis]) {
+            return ("marketing", marketingHoldReason(until), until)
+        }
+        return nil
     }
 
     /// Cancels a message that has not been handed to the API.

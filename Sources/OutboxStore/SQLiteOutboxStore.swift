@@ -21,6 +21,11 @@ public final class SQLiteOutboxStore: OutboxStore {
     private let eventObservation: AnyDatabaseCancellable
     /// What the last writes found: `/v1/health` tells the truth from it (see `writeHealth`).
     let writes = Mutex(WriteTracker())
+    /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
+    private let marketingHold = Atomic<Int64>(MarketingPolicy.defaultHoldMillis)
+    var marketingHoldMillis: Int64 { marketingHold.load(ordering: .relaxed) }
+    /// Sets how long marketing to a recipient waits after a 131049 (from the config, at start).
+    public func setMarketingHold(millis: Int64) { marketingHold.store(max(0, millis), ordering: .relaxed) }
 
     /// How long a write waits for a lock another process holds (an operator's `sqlite3`, a
     /// backup) before it fails as unavailable.

@@ -22,6 +22,7 @@ struct ControlController: Sendable {
         group.post("reset", use: reset)
         group.get("webhooks", use: webhooks)
         group.post("inbound", use: inbound)
+        addTemplateRoutes(to: group)
     }
 
     /// `GET /sandbox/received[?to=+49…]`: accepted messages, oldest first.

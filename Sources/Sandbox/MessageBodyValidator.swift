@@ -45,7 +45,12 @@ enum MessageBodyValidator {
             return .failure(.invalidValue("The parameter to must be a phone number of 8 to 15 digits."))
         }
         let callbackData = api == .cloud ? object["biz_opaque_callback_data"] as? String : nil
-        return .success(ValidMessage(to: to, waID: waID, type: type, callbackData: callbackData))
+        var valid = ValidMessage(to: to, waID: waID, type: type, callbackData: callbackData)
+        if type == "template", let t = object["template"] as? [String: Any] {
+            valid.templateName = t["name"] as? String
+            valid.templateLanguage = (t["language"] as? [String: Any])?["code"] as? String
+        }
+        return .success(valid)
     }
 
     /// A BSUID: two capital letters, a period, then letters and digits (and at most one more period).

@@ -8,6 +8,7 @@ extension SandboxServer {
         router.post("messages", use: MessagesController(state: state, api: .cloud).send)
         router.post("v1/messages", use: MessagesController(state: state, api: .onpremise).send)
         WebhookConfigController(state: state).addRoutes(to: router)
+        TemplateListController(state: state).addRoutes(to: router)
         HealthController(state: state).addRoutes(to: router)
         ControlController(state: state).addRoutes(to: router.group("sandbox"))
         return router

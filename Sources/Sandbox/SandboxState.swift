@@ -17,6 +17,8 @@ public final class SandboxState: Sendable {
     /// Serial of the last simulated inbound message; ids use the upper half of the serial
     /// space so they never meet an accepted message's id.
     let inboundSerial = Atomic<UInt64>(0)
+    /// Template-list requests answered (`GET /v1/configs/templates`).
+    let templateLists = Atomic<Int>(0)
     /// The sandbox's time: the rules' windows, the received log's times and the webhooks'
     /// timestamps. Pauses (slow faults, webhook delays and retries) are real time whatever it is.
     let clock: any OutboxClock

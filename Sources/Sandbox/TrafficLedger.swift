@@ -46,6 +46,8 @@ struct TrafficLedger: Sendable {
     var webhooks: [String: SandboxWebhook]
     /// Draws the webhook duplicates, apart from `random` so they do not shift the answers.
     var webhookRandom: SplitMix64
+    /// The template catalog: listed by `/v1/configs/templates`, paused ones answered 132015.
+    var catalog = SandboxCatalog.standard
 
     init(configuration: SandboxConfiguration) {
         self.keys = configuration.keys
@@ -95,6 +97,9 @@ struct TrafficLedger: Sendable {
                               delay: max(0, fault.delayMillis ?? 0), number: number, failureCode: fault.code)
             }
             return SandboxVerdict(outcome: Self.outcome(of: fault, api: attempt.api), delayMillis: max(0, fault.delayMillis ?? 0), requestNumber: number)
+        }
+        if let refusal = templateRefusal(message, api: attempt.api) {
+            return SandboxVerdict(outcome: refusal, requestNumber: number)
         }
         var delay = 0
         if random.chance(faults.dropRate) {

@@ -8,4 +8,7 @@ struct ValidMessage: Sendable, Equatable {
     var type: String
     /// `biz_opaque_callback_data` (Cloud only).
     var callbackData: String?
+    /// A template's name and language code.
+    var templateName: String?
+    var templateLanguage: String?
 }

@@ -1,3 +1,5 @@
+import OutboxCore
+
 /// What one webhook POST reports. Kept as data until the POST comes due, when
 /// `WebhookRenderer` turns it into a body with the time of that moment.
 enum WebhookEvent: Sendable, Equatable {
@@ -19,12 +21,16 @@ enum WebhookEvent: Sendable, Equatable {
     case status(StatusReport)
     /// A simulated user message and the id it was given.
     case inbound(SimulatedInbound, id: String)
+    /// A change of a field other than `messages` (`message_template_status_update`,
+    /// `user_preferences`): the field, its `value` object, and what the delivery log calls it.
+    case change(field: String, value: [String: JSONValue], label: String)
 
     /// `WebhookDelivery.status`: the status name, or `message` for an inbound message.
     var label: String {
         switch self {
         case .status(let report): report.status.rawValue
         case .inbound: "message"
+        case .change(_, _, let label): label
         }
     }
 
@@ -33,6 +39,7 @@ enum WebhookEvent: Sendable, Equatable {
         switch self {
         case .status(let report): report.messageID
         case .inbound(_, let id): id
+        case .change(let field, _, _): field
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OutboxCore
 
 /// Writes webhook bodies in the format of each API (WHATSAPP-API.md §6): Cloud's
 /// `whatsapp_business_account` envelope or On-Premise's flat `statuses` / `messages` body.
@@ -23,6 +24,16 @@ enum WebhookRenderer {
         case (.inbound(let inbound, let id), .onpremise):
             let (contact, message) = message(inbound, id: id, account: account, timestamp: time)
             return encode(OnPremiseWebhookPayload(contacts: [contact], messages: [message]))
+        case (.change(let field, let value, _), _):
+            // Account-level fields exist only in the Cloud envelope.
+            var value = value
+            value["messaging_product"] = .string("whatsapp")
+            if field == "user_preferences" {
+                value["metadata"] = .object(["display_phone_number": .string(account.displayPhoneNumber), "phone_number_id": .string(account.phoneNumberID)])
+            }
+            let change: JSONValue = .object(["field": .string(field), "value": .object(value)])
+            return JSONValue.object(["object": .string("whatsapp_business_account"),
+                                     "entry": .array([.object(["id": .string(account.wabaID), "time": .int(timestamp), "changes": .array([change])])])]).canonicalText
         }
     }
 

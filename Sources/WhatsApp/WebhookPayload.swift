@@ -28,6 +28,20 @@ public struct WebhookPayload: Sendable, Equatable {
     public var errors: [APIFailure] = []
     /// Phone number ids seen in the payload (Cloud `metadata.phone_number_id`).
     public var phoneNumberIDs: Set<String> = []
+    /// A template's status or quality changed (`message_template_status_update`,
+    /// `message_template_quality_update`); the channel is set when the payload is routed.
+    public var templateUpdates: [TemplateStatusReport] = []
+    /// Customers who stopped or resumed marketing messages (`user_preferences`).
+    public var preferences: [Preference] = []
+
+    /// One entry of a `user_preferences` change.
+    public struct Preference: Sendable, Equatable {
+        /// The customer's number (digits, as Meta writes `wa_id`).
+        public var waID: String
+        public var stop: Bool
+        public var detail: String?
+        public var timestampMillis: Int64?
+    }
 
     public init() {}
 
@@ -42,6 +56,7 @@ public struct WebhookPayload: Sendable, Equatable {
             for entry in entries {
                 for change in entry["changes"]?.arrayValue ?? [] {
                     guard let value = change["value"]?.objectValue else { continue }
+                    payload.readField(change["field"]?.stringValue, value)
                     let phoneID = value["metadata"]?["phone_number_id"]?.stringValue
                     if let phoneID { payload.phoneNumberIDs.insert(phoneID) }
                     payload.read(value, phoneNumberID: phoneID, api: .cloud)
@@ -85,6 +100,36 @@ public struct WebhookPayload: Sendable, Equatable {
         }
         for e in value["errors"]?.arrayValue ?? [] {
             if let e = e.objectValue { errors.append(Self.failure(e)) }
+        }
+    }
+
+    /// The non-`messages` fields the daemon acts on; bounded: names ≤ 512 bytes, languages ≤ 20,
+    /// reasons cut to 500, at most 1,000 preferences per change.
+    private mutating func readField(_ field: String?, _ value: [String: JSONValue]) {
+        func text(_ key: String, max: Int) -> String? {
+            guard let s = value[key]?.stringValue, !s.isEmpty, s.utf8.count <= max else { return nil }
+            return s
+        }
+        switch field {
+        case "message_template_status_update", "message_template_quality_update":
+            guard let name = text("message_template_name", max: 512) else { return }
+            let status = field == "message_template_status_update" ? text("event", max: 40)?.uppercased() : nil
+            let quality = text("new_quality_score", max: 20)?.uppercased()
+            guard status != nil || quality != nil else { return }
+            let reason = value["reason"]?.stringValue.flatMap { $0 == "NONE" ? nil : String($0.prefix(500)) }
+                ?? value["other_info"]?["description"]?.stringValue.map { String($0.prefix(500)) }
+            templateUpdates.append(TemplateStatusReport(channel: "", name: name, language: text("message_template_language", max: 20), status: status,
+                                                        quality: quality, reason: reason,
+                                                        hint: value["other_info"]?["title"]?.stringValue.map { String($0.prefix(40)) }))
+        case "user_preferences":
+            for p in (value["user_preferences"]?.arrayValue ?? []).prefix(1_000) {
+                guard let wa = p["wa_id"]?.stringValue, wa.utf8.count <= 20, let v = p["value"]?.stringValue?.lowercased(), v == "stop" || v == "resume" else { continue }
+                if let category = p["category"]?.stringValue, category != "marketing_messages" { continue }
+                preferences.append(Preference(waID: wa, stop: v == "stop", detail: p["detail"]?.stringValue.map { String($0.prefix(500)) },
+                                              timestampMillis: Self.millis(p["timestamp"])))
+            }
+        default:
+            break
         }
     }
 

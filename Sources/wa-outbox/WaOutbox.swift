@@ -13,6 +13,6 @@ struct WaOutbox: AsyncParsableCommand {
             """,
         version: WaOutboxVersion.current,
         subcommands: [
-            Serve.self, Send.self, Import.self, Status.self, List.self, Stats.self, Cancel.self, Resume.self, Reload.self, Webhook.self, Events.self, Subscribers.self, SandboxCommand.self,
+            Serve.self, Send.self, Import.self, Status.self, List.self, Stats.self, Cancel.self, Resume.self, Reload.self, Webhook.self, Events.self, Subscribers.self, Templates.self, OptOuts.self, SandboxCommand.self,
         ])
 }

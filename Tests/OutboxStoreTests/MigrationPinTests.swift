@@ -17,6 +17,8 @@ struct MigrationPinTests {
         "0006_lean_indexes": (5_347, 0xED4A_36E8_61E2_0D36),
         "0007_bsuid_audit": (6_633, 0x3363_9C1D_3369_6B22),
         "0008_events": (1_372, 0xE4F5_6E0A_D2C7_59FF),
+        "0009_templates": (2_467, 0xEED8_C925_1534_C7A4),
+        "0010_optouts": (734, 0xAAF1_A656_AF83_168D),
     ]
 
     static func fingerprint(_ text: String) -> UInt64 {

@@ -121,6 +121,9 @@ public func testConfig(dir: TempDir, baseURL: String, channels: [TestChannel] = 
     config.retry.unknownOutcomeWaitMillis = 60_000
     config.sender.requestTimeoutMillis = 15_000
     config.drainTimeoutMillis = 15_000
+    // Catalog syncs only where a test asks for them (`templates sync`): most tests send templates
+    // the sandbox's catalog does not list.
+    config.templates.syncIntervalMillis = 0
     return config
 }
 

@@ -56,6 +56,11 @@ struct Stats: AsyncParsableCommand {
             out += "\npriced today (\(c.name)): " + priced.sorted { $0.key < $1.key }
                 .map { "\($0.key) \($0.value.messages) (\($0.value.billable) billable)" }.joined(separator: ", ")
         }
+        for c in doc.channels {
+            guard let t = c.templates else { continue }
+            out += "\ntemplates (\(c.name)): \(t.count), \(t.paused) paused; last synced \(t.syncedAt ?? "never")"
+                + (t.lastError.map { "; last sync failed: \($0)" } ?? "")
+        }
         if let r = doc.retention {
             out += "\nretention: bodies erased after \(r.eraseBodiesAfter ?? "never"), rows deleted after \(r.deleteAfter ?? "never"); "
                 + "last pass \(r.lastPassAt): \(r.bodiesErased) bodies erased, \(r.messagesDeleted) messages deleted, "
