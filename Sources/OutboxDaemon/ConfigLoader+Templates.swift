@@ -21,7 +21,7 @@ extension ConfigLoader {
             let values = try m.array(key)
             guard values.count <= 100 else { throw m.error(key, "at most 100 entries") }
             return try values.enumerated().map { (i, v) throws(ConfigError) -> String in
-                guard let w = v.stringValue, !w.trimmingCharacters(in: " ").isEmpty, w.utf8.count <= 64 else { throw m.error("\(key)[\(i)]", "must be a word of 1 to 64 bytes") }
+                guard let w = v.stringValue, !w.trimmingCharacters(in: " ").isEmpty, w.utf8.count <= 64 else { throw m.error("\(key)[\(i)]", "must be a word of at least 1 and at most 64 bytes") }
                 return w
             }
         }

@@ -59,6 +59,9 @@ final class Bench: @unchecked Sendable {
             [webhook]
             listen = "127.0.0.1:\(webhookPort)"
 
+            [templates]
+            sync_interval = "0s"
+
             """
         for name in Self.channels {
             toml += "\n[[channels]]\nname = \"\(name)\"\nbase_url = \"http://127.0.0.1:\(sandboxPort)\"\napi_key_file = \"\(name).key\"\nmessages_per_second = 0\nenforce_window = false\n"

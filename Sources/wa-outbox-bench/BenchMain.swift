@@ -25,7 +25,7 @@ struct BenchMain: AsyncParsableCommand {
 
     /// The benchmark phases, in the order a run takes them.
     enum Phase: String, CaseIterable {
-        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events, hostile
+        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events, hostile, templates
     }
 
     func validate() throws {
@@ -71,6 +71,7 @@ struct BenchMain: AsyncParsableCommand {
         await phase(.retention) { try await bench.retentionUnderLoad() }
         await phase(.events) { try await bench.events() }
         await phase(.hostile) { try await bench.hostile() }
+        await phase(.templates) { try await bench.templateChecks() }
         await bench.stop()
         let table = ResultRow.render(rows, title: "wa-outbox benchmarks, \(quick ? "quick" : "full") run, \(ISO8601DateFormatter().string(from: Date()))")
         print(table)

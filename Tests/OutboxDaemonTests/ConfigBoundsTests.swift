@@ -74,6 +74,11 @@ struct ConfigBoundsTests {
         ("[retention]\ninterval = \"2d\"\n", "retention.interval"),
         ("[retention]\ndelete_after = \"100000d\"\n", "retention.delete_after"),
         ("[webhook]\nmax_body_bytes = 9999999999\n", "webhook.max_body_bytes"),
+        ("[templates]\nrequests_per_hour = 0\n", "templates.requests_per_hour"),
+        ("[templates]\nsync_interval = \"30s\"\n", "templates.sync_interval"),
+        ("[templates]\nmax_templates = 1000000\n", "templates.max_templates"),
+        ("[marketing]\nlimit_hold = \"10m\"\n", "marketing.limit_hold"),
+        ("[marketing]\noptout_keywords = [\"\"]\n", "marketing.optout_keywords[0]"),
     ])
     func outOfRange(_ text: String, _ key: String) {
         #expect {

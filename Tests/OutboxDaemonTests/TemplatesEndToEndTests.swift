@@ -83,6 +83,24 @@ struct TemplatesEndToEndTests {
         }
     }
 
+    @Test("the background sync runs at start and again every sync_interval (injected clock)")
+    func backgroundSync() async throws {
+        let clock = ManualClock()
+        try await withSandbox { sandbox, url in
+            try await withDaemon(config(url) { $0.templates.syncIntervalMillis = 3_600_000 }, dir: dir, clock: clock) { d in
+                let started = try await eventually { sandbox.state.templateListRequests() == 1 }
+                #expect(started)
+                #expect(try await eventually { try await d.channels().channels.first?.templates?.count == 4 })
+                sandbox.state.setCatalog(.generated(7))
+                clock.advance(byMillis: 59 * 60_000)
+                #expect(sandbox.state.templateListRequests() == 1, "not before the interval")
+                clock.advance(byMillis: 2 * 60_000)
+                #expect(try await eventually { try await d.channels().channels.first?.templates?.count == 7 })
+                #expect(sandbox.state.templateListRequests() == 2)
+            }
+        }
+    }
+
     @Test("with a synced catalog, what cannot succeed is 422 invalid_template with the field, in single and batch submissions and CSV rows; without one nothing is refused")
     func checks() async throws {
         try await withSandbox { _, url in
