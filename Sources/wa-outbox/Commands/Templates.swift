@@ -23,13 +23,17 @@ struct Templates: AsyncParsableCommand {
         func run() async throws {
             let r = try await client.withClient { c in try await c.call(.GET, "/v1/templates" + Templates.query(channel), as: TemplatesDocument.self) }
             if client.json { printJSON(r.raw); return }
-            if r.value.templates.isEmpty { print("no templates synced; run: wa-outbox templates sync"); return }
+            print(Self.render(r.value))
+        }
+
+        static func render(_ doc: TemplatesDocument) -> String {
+            if doc.templates.isEmpty { return "no templates synced; run: wa-outbox templates sync" }
             var table = TextTable(["CHANNEL", "NAME", "LANGUAGE", "CATEGORY", "STATUS", "QUALITY", "PARAMETERS"])
-            for t in r.value.templates {
+            for t in doc.templates {
                 let status = t.pausedUntil.map { "\(t.status) (paused until \($0))" } ?? t.status
                 table.add([t.channel, t.name, t.language, t.category, status, t.quality ?? "-", t.parameters])
             }
-            print(table.render())
+            return table.render()
         }
     }
 
