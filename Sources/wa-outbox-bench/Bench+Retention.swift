@@ -31,6 +31,8 @@ extension Bench {
         let pass = try await lastPass()!
         await stopDaemon()
         try writeConfig()
+        // Later phases expect a running daemon, as every other phase leaves it.
+        try await startDaemon()
 
         let pacedRatio = on.paced / off.paced
         let aggregateRatio = on.aggregate / off.aggregate
