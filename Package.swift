@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: [
-            "OutboxDaemon", "OutboxStore", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport",
+            "OutboxDaemon", "OutboxStore", "OutboxStorePostgres", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport",
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

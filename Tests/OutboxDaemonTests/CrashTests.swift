@@ -3,21 +3,28 @@ import OutboxAPI
 import OutboxClient
 import OutboxCore
 import OutboxStore
+import OutboxStorePostgres
 import Sandbox
 import Testing
 import TestSupport
 
-/// The real executable, killed with SIGKILL in the middle of a run.
+/// The real executable, killed with SIGKILL in the middle of a run, on SQLite and (when
+/// scripts/test started one) on PostgreSQL.
 @Suite("Crash safety")
 struct CrashTests {
+    enum Engine: String, Sendable, CaseIterable {
+        case sqlite, postgresql
+        static var all: [Engine] { TestPostgres.available ? [.sqlite, .postgresql] : [.sqlite] }
+    }
+
     let dir = TempDir()
 
-    func writeConfig(sandboxURL: String) -> String {
+    func writeConfig(sandboxURL: String, database: String = "outbox.db") -> String {
         dir.keyFile("main.key", key: "key-main")
         let path = dir.file("wa-outbox.toml")
         let toml = """
             [daemon]
-            database = "outbox.db"
+            database = "\(database)"
             socket = "s.sock"
             log_level = "warning"
             drain_timeout = "2s"
@@ -42,11 +49,13 @@ struct CrashTests {
         return path
     }
 
-    @Test("a kill -9 mid-run loses nothing, and every double send is one the audit marks as interrupted")
-    func killNine() async throws {
+    @Test("a kill -9 mid-run loses nothing, and every double send is one the audit marks as interrupted", arguments: Engine.all)
+    func killNine(engine: Engine) async throws {
         let faults = SandboxFaults(slowRate: 1, slowMillis: 30)
         try await withSandbox(faults: faults) { sandbox, url in
-            let config = writeConfig(sandboxURL: url)
+            let schema = TestPostgres.freshSchema()
+            let database = engine == .sqlite ? "outbox.db" : try #require(TestPostgres.url) + "&options=-c%20search_path%3D" + schema
+            let config = writeConfig(sandboxURL: url, database: database)
             let socket = dir.file("s.sock")
             let first = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
             try await first.waitUntilReady(socketPath: socket)
@@ -74,7 +83,8 @@ struct CrashTests {
             await client.shutdown()
 
             // ... and any message the sandbox got twice has an interrupted attempt in its audit.
-            let store = try SQLiteOutboxStore(path: dir.file("outbox.db"))
+            let store: any OutboxStore = engine == .sqlite ? try SQLiteOutboxStore(path: dir.file("outbox.db"))
+                : try await PostgresOutboxStore.open(try PostgresURL(parsing: database))
             var copies: [String: Int] = [:]
             for r in sandbox.state.received() { copies[r.callbackData ?? "", default: 0] += 1 }
             var doubles = 0
@@ -88,7 +98,7 @@ struct CrashTests {
                     #expect(t.attempts.contains { $0.outcome == .unknownOutcome })
                 }
             }
-            print("kill -9 test: \(doubles) double sends, all marked interrupted")
+            print("kill -9 test (\(engine.rawValue)): \(doubles) double sends, all marked interrupted")
         }
     }
 }
