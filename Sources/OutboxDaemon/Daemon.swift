@@ -209,6 +209,9 @@ extension Daemon {
     /// Opens the store `[daemon] database` names: a SQLite file under an exclusive file lock,
     /// or a PostgreSQL database this daemon takes alone (several daemons on one database need
     /// channel leases, which are not built yet).
+    /// How often (every 250 ms) a start retries PostgreSQL's sole-daemon lock: about 5 s.
+    static let soleLockRetries = 20
+
     static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> (any OutboxStore, DatabaseLock?) {
         switch location {
         case .sqlite(let path):
@@ -217,7 +220,14 @@ extension Daemon {
             return (try SQLiteOutboxStore(path: path), lock)
         case .postgres(let url):
             let store = try await PostgresOutboxStore.open(url, logger: logger)
-            guard try await store.takeSoleDaemonLock() else {
+            // A daemon that was just killed holds the lock until the server notices its
+            // session ended (moments, or longer on a loaded server): a restart waits for that.
+            var sole = try await store.takeSoleDaemonLock()
+            for _ in 0..<Self.soleLockRetries where !sole {
+                try await Task.sleep(for: .milliseconds(250))
+                sole = try await store.takeSoleDaemonLock()
+            }
+            guard sole else {
                 store.close()
                 throw DaemonError.startup("another wa-outbox daemon is using this database (\(url)); this version runs one daemon per PostgreSQL database: stop it first")
             }

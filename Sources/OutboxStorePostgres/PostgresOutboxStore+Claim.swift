@@ -90,9 +90,8 @@ extension PostgresOutboxStore {
                                     ON CONFLICT (portfolio, recipient) DO UPDATE SET reached_at = excluded.reached_at
                                     """, logger: self.logger)
                             }
-                            try await conn.exec("""
-                                UPDATE messages SET state = 'sending', updated_at = \(nowMillis), claim_token = \(fence?.token) WHERE id = \(message.id)
-                                """, logger: self.logger)
+                            // Marked `sending` at the end, in one statement: the cursor has moved past
+                            // this row, and `seen` keeps its recipient out of the rest of the claim.
                             claimed.append(ClaimedMessage(
                                 id: message.id, channel: channel, recipient: message.recipient, type: message.type, payload: try row.get("payload"),
                                 history: AttemptHistory(counted: try row.get("attempts"), rateLimited: try row.get("rate_limited")),
@@ -101,6 +100,11 @@ extension PostgresOutboxStore {
                     }
                     if rows.count < page { break }
                 }
+            }
+            if !claimed.isEmpty {
+                try await conn.exec("""
+                    UPDATE messages SET state = 'sending', updated_at = \(nowMillis), claim_token = \(fence?.token) WHERE id = ANY(\(claimed.map(\.id)))
+                    """, logger: self.logger)
             }
             return claimed
         }

@@ -1,3 +1,4 @@
+import Foundation
 import OutboxCore
 import OutboxStore
 import PostgresNIO
@@ -14,10 +15,18 @@ extension PostgresOutboxStore {
     }
 
     /// Writes a batch of finished attempts and applies each decision, in one transaction.
+    /// The common case (the API took the message, no alias, no error facts) is written for the
+    /// whole batch in four statements (`recordSent`); the rest one by one, in order.
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await write { conn in
+            var sent: [AttemptRecord] = []
             for r in records {
+                if case .accepted(let wamid, _, let waID) = r.result, case .sent(let decided) = r.decision, decided == wamid,
+                   waID.map({ Self.alias($0) == nil || Self.alias($0) == r.message.recipient }) ?? true {
+                    sent.append(r)
+                    continue
+                }
                 var failure: APIFailure?
                 var meaning: ErrorMeaning?
                 var accepted: (status: String?, waID: String?) = (nil, nil)
@@ -48,7 +57,62 @@ extension PostgresOutboxStore {
                                         untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
                 }
             }
+            if !sent.isEmpty { try await self.recordSent(sent, conn: conn, nowMillis: nowMillis) }
         }
+    }
+
+    /// Requests the API took, as one batch: their attempts, `sent` (only rows still `sending`:
+    /// a status webhook may have moved one on meanwhile), the events, and the pair-pacing holds.
+    func recordSent(_ records: [AttemptRecord], conn: PostgresConnection, nowMillis: Int64) async throws {
+        let rows: [SentRow] = records.map { r in
+            guard case .accepted(let wamid, let status, let waID) = r.result else { preconditionFailure("recordSent takes accepted requests only") }
+            let h = r.message.history.adding(r.result)
+            return SentRow(id: r.message.id, channel: r.message.channel, recipient: r.message.recipient, at: r.startedMillis, latency: r.latencyMillis,
+                           status: status, waID: waID, wamid: wamid, counted: h.counted, rateLimited: h.rateLimited,
+                           hold: r.pairIntervalMillis > 0 ? r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis : nil)
+        }
+        let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
+        let columns = "id bigint, channel text, recipient text, at bigint, latency bigint, status text, wa_id text, wamid text, counted integer, rate_limited integer, hold bigint"
+        try await conn.exec(PostgresQuery(unsafeSQL: """
+            INSERT INTO attempts (message_id, channel, at, outcome, latency_ms, message_status, wa_id)
+            SELECT r.id, r.channel, r.at, 'accepted', r.latency, r.status, r.wa_id FROM json_to_recordset($1::json) AS r(\(columns)) ORDER BY r.id
+            """, binds: Self.binds(json)), logger: logger)
+        let changed = try await conn.rows(PostgresQuery(unsafeSQL: """
+            UPDATE messages m SET state = 'sent', wamid = r.wamid, sent_at = $2, updated_at = $2, attempts = r.counted, rate_limited = r.rate_limited,
+                   awaiting_settlement = false, last_error = NULL
+            FROM json_to_recordset($1::json) AS r(\(columns))
+            WHERE m.id = r.id AND m.state = 'sending'
+            RETURNING m.id
+            """, binds: Self.binds(json, nowMillis)), logger: logger).map { try $0.get("id", as: Int64.self) }
+        if !changed.isEmpty {
+            try await lockEventLog(conn)
+            try await conn.exec(PostgresQuery(unsafeSQL: """
+                INSERT INTO event_log (at, type, channel, message_id, data)
+                SELECT $2, 'sent', r.channel, r.id, json_build_object('wamid', r.wamid)::text
+                FROM json_to_recordset($1::json) AS r(\(columns)) WHERE r.id = ANY($3) ORDER BY r.id
+                """, binds: Self.binds(json, nowMillis, changed)), logger: logger)
+            eventSignal.ring()
+        }
+        // One hold per recipient (a later one wins), as `hold` does row by row.
+        var holds: [String: SentRow] = [:]
+        for row in rows where row.hold != nil {
+            let key = row.channel + "\u{0}" + row.recipient
+            if (holds[key]?.hold ?? .min) < row.hold! { holds[key] = row }
+        }
+        if !holds.isEmpty {
+            let holdJSON = String(decoding: try JSONEncoder().encode(Array(holds.values)), as: UTF8.self)
+            try await conn.exec(PostgresQuery(unsafeSQL: """
+                INSERT INTO recipients (channel, recipient, next_send_at)
+                SELECT r.channel, r.recipient, r.hold FROM json_to_recordset($1::json) AS r(\(columns))
+                ON CONFLICT (channel, recipient) DO UPDATE SET next_send_at = greatest(coalesce(recipients.next_send_at, 0), excluded.next_send_at)
+                """, binds: Self.binds(holdJSON)), logger: logger)
+        }
+    }
+
+    /// The recipient a wa_id names ('+' and its digits, or a BSUID), as `recordAlias` reads it; nil when it names none.
+    static func alias(_ raw: String) -> String? {
+        if let bsuid = try? Recipient(bsuid: raw) { return bsuid.e164 }
+        return (try? Recipient(parsing: raw))?.e164
     }
 
     func apply(_ decision: SendDecision, to m: ClaimedMessage, result: SendResult, failure: APIFailure?, pairLimit: Bool,
@@ -108,15 +172,7 @@ extension PostgresOutboxStore {
     }
 
     func recordAlias(_ conn: PostgresConnection, channel: String, recipient: String, alias raw: String, nowMillis: Int64) async throws {
-        let alias: String
-        if let bsuid = try? Recipient(bsuid: raw) {
-            alias = bsuid.e164
-        } else if let number = try? Recipient(parsing: raw) {
-            alias = number.e164
-        } else {
-            return
-        }
-        guard alias != recipient else { return }
+        guard let alias = Self.alias(raw), alias != recipient else { return }
         try await conn.exec("""
             INSERT INTO recipient_aliases (channel, alias, recipient, at) VALUES (\(channel), \(alias), \(recipient), \(nowMillis)) ON CONFLICT DO NOTHING
             """, logger: logger)
@@ -168,5 +224,26 @@ extension PostgresOutboxStore {
             }
         }
         return effects
+    }
+}
+
+/// One accepted request as `recordSent` reads it (`json_to_recordset`).
+private struct SentRow: Encodable {
+    var id: Int64
+    var channel: String
+    var recipient: String
+    var at: Int64
+    var latency: Int64?
+    var status: String?
+    var waID: String?
+    var wamid: String
+    var counted: Int
+    var rateLimited: Int
+    var hold: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case id, channel, recipient, at, latency, status, wamid, counted, hold
+        case waID = "wa_id"
+        case rateLimited = "rate_limited"
     }
 }

@@ -32,8 +32,12 @@ extension PostgresOutboxStore {
                 answer.finish()
             }
         }
-        holders.withLock { $0.append(holder) }
-        for await result in answers { return try result.get() }
+        for await result in answers {
+            let got = try result.get()
+            // A refused attempt's task has ended by itself; only a holder stays.
+            if got { holders.withLock { $0.append(holder) } }
+            return got
+        }
         return false
     }
 }

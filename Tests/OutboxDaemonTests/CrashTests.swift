@@ -60,26 +60,33 @@ struct CrashTests {
             let first = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
             try await first.waitUntilReady(socketPath: socket)
             let client = DaemonClient(socketPath: socket)
-            let lines = (0..<400).map { #"{"channel":"main","to":"+49151003\#(10000 + $0)","message":{"type":"text","text":{"body":"k"}}}"# }
-            let (_, body) = try await client.call(.POST, "/v1/messages/batch", body: Array(lines.joined(separator: "\n").utf8))
-            let ids = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id)
-            #expect(ids.count == 400)
+            // The client is shut down on every path (a failing step must not leave it to deinit).
+            var ids: [String] = []
+            do {
+                let lines = (0..<400).map { #"{"channel":"main","to":"+49151003\#(10000 + $0)","message":{"type":"text","text":{"body":"k"}}}"# }
+                let (_, body) = try await client.call(.POST, "/v1/messages/batch", body: Array(lines.joined(separator: "\n").utf8))
+                ids = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id)
+                #expect(ids.count == 400)
 
-            // When the daemon dies mid-run
-            _ = try await eventually { sandbox.state.received().count >= 60 }
-            first.signal(SIGKILL)
-            #expect(try await first.wait() == SIGKILL)
+                // When the daemon dies mid-run
+                _ = try await eventually { sandbox.state.received().count >= 60 }
+                first.signal(SIGKILL)
+                #expect(try await first.wait() == SIGKILL)
 
-            // Then a restart finishes the job
-            let second = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
-            try await second.waitUntilReady(socketPath: socket)
-            let done = try await eventually(timeoutSeconds: 30) {
-                let page = try await client.call(.GET, "/v1/messages?state=sent&limit=1000", as: ListPage.self)
-                return page.value.messages.count == 400
+                // Then a restart finishes the job
+                let second = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
+                try await second.waitUntilReady(socketPath: socket)
+                let done = try await eventually(timeoutSeconds: 30) {
+                    let page = try await client.call(.GET, "/v1/messages?state=sent&limit=1000", as: ListPage.self)
+                    return page.value.messages.count == 400
+                }
+                #expect(done, "not every message was sent after the restart")
+                second.signal(SIGTERM)
+                #expect(try await second.wait() == 0, "daemon log:\n\(second.log)")
+            } catch {
+                await client.shutdown()
+                throw error
             }
-            #expect(done, "not every message was sent after the restart")
-            second.signal(SIGTERM)
-            #expect(try await second.wait() == 0, "daemon log:\n\(second.log)")
             await client.shutdown()
 
             // ... and any message the sandbox got twice has an interrupted attempt in its audit.
