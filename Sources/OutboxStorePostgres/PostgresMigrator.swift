@@ -8,8 +8,9 @@ import PostgresNIO
 /// takes a transaction-scoped advisory lock, so daemons starting together apply each file
 /// once: the second waits for the first to commit, then sees the file recorded and skips it.
 enum PostgresMigrator {
-    /// The advisory lock key of migrations (any constant; `hashtext('wa-outbox migrations')`).
-    static let lockKey: Int64 = 0x7761_6F75_746D_6967
+    /// The advisory lock of migrations: the pair (this constant, the schema's name), so daemons
+    /// of one outbox take turns while outboxes in other schemas of the database migrate at once.
+    static let lockKey: Int32 = 0x7761_6F6D
 
     static func migrate(_ client: PostgresClient, schema: String?, logger: Logger) async throws {
         try await client.withConnection { conn in
@@ -18,7 +19,11 @@ enum PostgresMigrator {
                     // Another daemon may be applying a long migration: wait for it longer than the
                     // session's lock_timeout allows a claim to wait.
                     try await conn.exec("SET LOCAL lock_timeout = '120s'", logger: logger)
-                    try await conn.exec("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+                    if let schema {
+                        try await conn.exec("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(\(schema)))", logger: logger)
+                    } else {
+                        try await conn.exec("SELECT pg_advisory_xact_lock(\(lockKey), hashtext(current_schema()))", logger: logger)
+                    }
                     if let schema {
                         try await conn.exec(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(quoteIdentifier(schema))"), logger: logger)
                     }
