@@ -7,10 +7,11 @@ extension PostgresOutboxStore {
     /// to its commit, so event ids commit in order across daemons: a reader that sees id N has
     /// seen every id below it (the cursor contract). Without it, two daemons' transactions could
     /// commit ids 8 and 7 in that order, and a reader between them would skip 7 forever.
-    static let eventLogLockKey: Int64 = 0x7761_6F65_7665_6E74
+    /// Keyed by the schema too: outboxes in other schemas of the database do not wait.
+    static let eventLogLockKey: Int32 = 0x7761_6F65
 
     func lockEventLog(_ conn: PostgresConnection) async throws {
-        try await conn.exec("SELECT pg_advisory_xact_lock(\(Self.eventLogLockKey))", logger: logger)
+        try await conn.exec("SELECT pg_advisory_xact_lock(\(Self.eventLogLockKey), hashtext(current_schema()))", logger: logger)
     }
 
     func logEvent(_ conn: PostgresConnection, _ type: EventType, channel: String?, messageID: Int64?, at: Int64, data: [String: JSONValue]? = nil) async throws {
