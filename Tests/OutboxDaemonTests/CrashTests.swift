@@ -49,7 +49,7 @@ struct CrashTests {
         return path
     }
 
-    @Test("a kill -9 mid-run loses nothing, and every double send is one the audit marks as interrupted", arguments: Engine.all)
+    @Test("a kill -9 mid-run loses nothing, and every double send is one the audit marks as interrupted", .serialized, arguments: Engine.all)
     func killNine(engine: Engine) async throws {
         let faults = SandboxFaults(slowRate: 1, slowMillis: 30)
         try await withSandbox(faults: faults) { sandbox, url in
