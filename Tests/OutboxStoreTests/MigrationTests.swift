@@ -9,31 +9,10 @@ import TestSupport
 struct MigrationTests {
     let dir = TempDir()
 
-    /// A database as version 5 left it, with a message, its attempt and event, and a deleted
-    /// message above the highest surviving id.
-    func version5(at path: String) throws {
-        let queue = try DatabaseQueue(path: path)
-        var migrator = DatabaseMigrator()
-        for m in Migrations.all.prefix(5) { migrator.registerMigration(m.name) { db in try db.execute(sql: m.sql) } }
-        try migrator.migrate(queue)
-        try queue.write { db in
-            for id in 1...3 {
-                try db.execute(sql: """
-                    INSERT INTO messages (id, channel, recipient, type, payload, priority, state, created_at, updated_at, due_at, wamid)
-                    VALUES (?, 'main', '+4915100000001', 'text', '{"type":"text"}', 1, ?, 1, 1, 1, ?)
-                    """, arguments: [id, id == 1 ? "sent" : "failed", id == 1 ? "wamid.1" : nil])
-            }
-            try db.execute(sql: "INSERT INTO attempts (message_id, channel, at, outcome) VALUES (1, 'main', 1, 'accepted')")
-            try db.execute(sql: "INSERT INTO events (message_id, at, status) VALUES (1, 2, 'delivered')")
-            try db.execute(sql: "DELETE FROM messages WHERE id = 3")
-        }
-        try queue.close()
-    }
-
     @Test("version 6 keeps every row, never reuses an id, and keeps the cascade from messages")
     func rebuildKeepsRows() async throws {
         let path = dir.file("old.db")
-        try version5(at: path)
+        try seedOldDatabase(at: path, migrations: 5)
         let store = try SQLiteOutboxStore(path: path)
         #expect(try store.appliedMigrations() == Migrations.all.map(\.name))
         let timeline = try #require(try await store.timeline(id: 1))
