@@ -61,6 +61,7 @@ let package = Package(
             exclude: ["README.md"],
             resources: [
                 .embedInCode("0001_init.sql"),
+                .embedInCode("0002_templates_optouts.sql"),
             ]
         ),
         // The door to PostgreSQL: the same store contract, for several daemons on one database.

@@ -311,7 +311,8 @@ public protocol OutboxStore: AnyObject, Sendable {
 
     // MARK: Store
 
-    /// Size of the database file and its WAL, in bytes.
+    /// Size of the outbox on disk, in bytes: SQLite's file and its WAL; on PostgreSQL the tables
+    /// of the outbox's schema with their indexes, as `channelCounts`/`queueFigures` last measured.
     func sizeBytes() -> Int64
 
     /// The text the daemon puts in `biz_opaque_callback_data` for message `id`.

@@ -93,7 +93,7 @@ extension SQLiteOutboxStore {
         }
     }
 
-    static func marketingHoldReason(_ untilMillis: Int64) -> String {
+    public static func marketingHoldReason(_ untilMillis: Int64) -> String {
         "the recipient reached Meta's per-user marketing limit (131049): marketing templates to them wait until \(RFC3339.format(millis: untilMillis))"
     }
 }

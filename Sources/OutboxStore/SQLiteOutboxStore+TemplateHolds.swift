@@ -7,7 +7,7 @@ import OutboxCore
 /// is approved again, and failed when it is disabled. Each change is a `status_changed` event.
 extension SQLiteOutboxStore {
     /// What holds a message of this template (`messages.held_by`).
-    static func templateHoldKey(name: String, language: String) -> String { "template:\(name):\(language)" }
+    public static func templateHoldKey(name: String, language: String) -> String { "template:\(name):\(language)" }
 
     /// The template a stored payload sends, if it is one.
     static func template(ofPayload payload: String?, db: Database) throws -> (name: String, language: String)? {

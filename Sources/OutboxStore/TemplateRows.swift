@@ -7,6 +7,10 @@ public struct TemplateRecord: Sendable, Equatable {
     /// The end of the pause in force, when there is one.
     public var pausedUntilMillis: Int64?
     public var updatedMillis: Int64
+
+    public init(channel: String, spec: TemplateSpec, pausedUntilMillis: Int64?, updatedMillis: Int64) {
+        (self.channel, self.spec, self.pausedUntilMillis, self.updatedMillis) = (channel, spec, pausedUntilMillis, updatedMillis)
+    }
 }
 
 /// A channel's catalog in numbers, for `stats`.
@@ -28,4 +32,8 @@ public struct OptOutRecord: Sendable, Equatable {
     /// `user_preferences`, `131050`, `keyword`, `payload`, `operator`.
     public var source: String
     public var detail: String?
+
+    public init(channel: String, recipient: String, atMillis: Int64, source: String, detail: String?) {
+        (self.channel, self.recipient, self.atMillis, self.source, self.detail) = (channel, recipient, atMillis, source, detail)
+    }
 }

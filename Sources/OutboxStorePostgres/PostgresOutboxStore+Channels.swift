@@ -108,6 +108,7 @@ extension PostgresOutboxStore {
                 out[c, default: ChannelCounts()].sending = try row.get("n", as: Int.self)
                 out[c, default: ChannelCounts()].awaitingSettlement = try row.get("waiting", as: Int.self)
             }
+            try await self.measureSize(conn)  // stats reads `sizeBytes` next
             return out
         }
     }

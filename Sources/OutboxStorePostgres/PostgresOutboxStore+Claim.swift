@@ -102,9 +102,16 @@ extension PostgresOutboxStore {
                 }
             }
             if !claimed.isEmpty {
-                try await conn.exec("""
-                    UPDATE messages SET state = 'sending', updated_at = \(nowMillis), claim_token = \(fence?.token) WHERE id = ANY(\(claimed.map(\.id)))
-                    """, logger: self.logger)
+                // Only rows still queued and due: the pages were read without locks, and another
+                // daemon's webhook (an opt-out, a paused template) or a cancel may have failed or
+                // held one since (SQLite's one writer cannot interleave; here the row lock and this
+                // re-check stand in for it).
+                let marked = Set(try await conn.rows("""
+                    UPDATE messages SET state = 'sending', updated_at = \(nowMillis), claim_token = \(fence?.token)
+                    WHERE id = ANY(\(claimed.map(\.id))) AND state = 'queued' AND due_at <= \(nowMillis)
+                    RETURNING id
+                    """, logger: self.logger).map { try $0.get("id", as: Int64.self) })
+                claimed.removeAll { !marked.contains($0.id) }
             }
             return claimed
         }

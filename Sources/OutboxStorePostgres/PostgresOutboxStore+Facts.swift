@@ -111,9 +111,21 @@ extension PostgresOutboxStore {
         return text.flatMap { try? JSONDecoder().decode(RetentionPass.self, from: Data($0.utf8)) }
     }
 
-    /// The database's size is the server's business (`pg_database_size` needs a round trip
-    /// this synchronous call cannot make): 0, which stats shows as unknown.
-    public func sizeBytes() -> Int64 { 0 }
+    /// The outbox's size on the server: every table of its schema with indexes and TOAST, as
+    /// last measured. The call is synchronous (SQLite stats its files) and measuring takes a
+    /// query, so `channelCounts` and `queueFigures`, which stats and metrics read just before,
+    /// measure it (`measureSize`); until the first of them it is the size at open.
+    public func sizeBytes() -> Int64 { measuredBytes.load(ordering: .relaxed) }
+
+    /// Measures the outbox's tables (those of the schema it uses, not the whole database: other
+    /// outboxes or applications may share it) and keeps the figure for `sizeBytes`.
+    func measureSize(_ conn: PostgresConnection) async throws {
+        let bytes = try await conn.value("""
+            SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'm')
+            """, as: Int64.self, logger: logger) ?? 0
+        measuredBytes.store(bytes, ordering: .relaxed)
+    }
 
     /// Records that a timed pause ended by itself at `untilMillis`, as SQLite does.
     @discardableResult

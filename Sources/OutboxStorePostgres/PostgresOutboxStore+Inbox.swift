@@ -67,6 +67,17 @@ extension PostgresOutboxStore {
                     try await self.logInbound(i, conn: conn, nowMillis: nowMillis)
                     effects.moved.insert(i.channel)
                 }
+                for t in p.templates where try await self.applyTemplateStatus(conn, t, nowMillis: nowMillis) {
+                    effects.moved.insert(t.channel)
+                }
+                if !p.templates.isEmpty { effects.catalogChanged.formUnion(p.templates.map(\.channel)) }
+                for pref in p.preferences {
+                    if pref.stop {
+                        try await self.optOut(conn, channel: pref.channel, recipient: pref.recipient, source: pref.source, detail: pref.detail, nowMillis: nowMillis)
+                    } else {
+                        try await self.optIn(conn, channel: pref.channel, recipient: pref.recipient, source: pref.source, nowMillis: nowMillis)
+                    }
+                }
                 if p.isLastPart {
                     try await conn.exec("UPDATE inbox SET processed_at = \(nowMillis), error = \(p.error) WHERE id = \(p.id)", logger: self.logger)
                 }

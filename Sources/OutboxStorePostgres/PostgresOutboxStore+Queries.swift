@@ -5,17 +5,20 @@ import PostgresNIO
 extension PostgresOutboxStore {
     static let columns = """
         id, channel, recipient, type, state, priority, created_at, updated_at, due_at, expires_at, wamid,
-        last_error, import_id, idempotency_key, attempts, awaiting_settlement
+        last_error, import_id, idempotency_key, attempts, awaiting_settlement, held_reason
         """
 
     static func record(_ r: PostgresRandomAccessRow, withPayload: Bool) throws -> MessageRecord {
-        MessageRecord(
+        var m = MessageRecord(
             id: try r.get("id"), channel: try r.get("channel"), recipient: try r.get("recipient"), type: try r.get("type"),
             state: MessageState(rawValue: try r.get("state")) ?? .failed, priority: Priority(rank: try r.get("priority")) ?? .normal,
             createdMillis: try r.get("created_at"), updatedMillis: try r.get("updated_at"), dueMillis: try r.get("due_at"),
             expiresMillis: try r.get("expires_at"), wamid: try r.get("wamid"), lastError: try r.get("last_error"), importID: try r.get("import_id"),
             idempotencyKey: try r.get("idempotency_key"), attemptCount: try r.get("attempts"), awaitingSettlement: try r.get("awaiting_settlement"),
             payload: withPayload ? try r.get("payload") : nil)
+        // Only a queued message is held; a finished one keeps the column but not the hold.
+        m.heldReason = m.state == .queued ? try r.get("held_reason") : nil
+        return m
     }
 
     /// One message with every attempt and event, or nil.

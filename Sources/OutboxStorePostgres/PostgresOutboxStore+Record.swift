@@ -50,8 +50,17 @@ extension PostgresOutboxStore {
                                                   recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
                                                   at: nowMillis, nowMillis: nowMillis, byStatus: false)
                 }
-                try await self.apply(r.decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
-                                     holdOnRetry: r.holdOnRetry, conn: conn, nowMillis: nowMillis)
+                // A 132015: refused (not charged) because the template is paused; the message waits
+                // with the template's others instead of failing, as on SQLite.
+                var decision = r.decision
+                let paused = meaning?.has(.templatePaused) == true ? Self.template(ofPayload: r.message.payload) : nil
+                if paused != nil, case .fail = decision { decision = .retry(dueMillis: nowMillis) }
+                try await self.apply(decision, to: r.message, result: r.result, failure: failure, pairLimit: meaning?.has(.pairLimit) == true,
+                                     holdOnRetry: r.holdOnRetry && paused == nil, conn: conn, nowMillis: nowMillis)
+                if let paused {
+                    try await self.markTemplate(conn, channel: r.message.channel, name: paused.name, language: paused.language, status: "PAUSED",
+                                                reason: failure?.summary ?? "132015", nowMillis: nowMillis)
+                }
                 if case .sent = r.decision, r.pairIntervalMillis > 0 {
                     try await self.hold(conn, channel: r.message.channel, recipient: r.message.recipient,
                                         untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
@@ -196,12 +205,15 @@ extension PostgresOutboxStore {
                     ON CONFLICT (channel, recipient) DO UPDATE SET unreachable_at = excluded.unreachable_at
                     """, logger: logger)
             case .templatePaused, .templateDisabled:
-                guard let payload, let name = try await conn.value("SELECT (\(payload)::jsonb) #>> '{template,name}'", as: String.self, logger: logger) else { continue }
-                let reason = "template '\(name)' is \(fact == .templateDisabled ? "disabled" : "paused") (\(summary))"
-                let ids = try await conn.rows("""
-                    SELECT id FROM messages WHERE state = 'queued' AND channel = \(channel) AND type = 'template' AND (payload::jsonb) #>> '{template,name}' = \(name)
-                    """, logger: logger).map { try $0.get("id", as: Int64.self) }
-                for id in ids { try await finish(conn, id: id, state: .failed, reason: reason, nowMillis: nowMillis) }
+                // A paused template's queued messages wait, a disabled one's fail (+TemplateHolds).
+                guard let t = Self.template(ofPayload: payload) else { continue }
+                try await markTemplate(conn, channel: channel, name: t.name, language: t.language, status: fact == .templatePaused ? "PAUSED" : "DISABLED",
+                                       reason: summary, nowMillis: nowMillis)
+            case .optedOut:
+                try await optOut(conn, channel: channel, recipient: recipient, source: "131050", detail: summary, nowMillis: nowMillis)
+            case .marketingLimit:
+                try await holdMarketing(conn, channel: channel, recipient: recipient, untilMillis: TimeMath.add(at, marketingHold.load(ordering: .relaxed)),
+                                        nowMillis: nowMillis)
             case .throughput:
                 effects.throttled.insert(channel)
             case .spamRestriction:
@@ -219,7 +231,7 @@ extension PostgresOutboxStore {
                                          untilMillis: after.map { TimeMath.add(nowMillis, $0) })
                 try await setPause(conn, channel: channel, reason: pause.reason, untilMillis: pause.untilMillis, nowMillis: nowMillis)
                 effects.pauses[channel] = pause
-            case .channelBlocked, .pairLimit, .marketingLimit, .optedOut, .configurationProblem:
+            case .channelBlocked, .pairLimit, .configurationProblem:
                 break
             }
         }

@@ -161,6 +161,7 @@ extension PostgresOutboxStore {
             for r in try await conn.rows("SELECT channel, count(*) AS n FROM messages WHERE state = 'sending' GROUP BY channel", logger: self.logger) {
                 f.sending[try r.get("channel")] = try r.get("n", as: Int.self)
             }
+            try await self.measureSize(conn)  // the metrics scrape reads `sizeBytes` next
             return f
         }
     }

@@ -30,18 +30,24 @@ extension PostgresOutboxStore {
             let ids = try await conn.rows("""
                 SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id FROM generate_series(1, \(inserting.count))
                 """, logger: self.logger).map { try $0.get("id", as: Int64.self) }
+            let holds = try await self.submissionHolds(conn, inserting.map { batch[$0] }, nowMillis: nowMillis)
             let rows: [SubmitRow] = zip(inserting, ids).map { i, id in
                 let s = batch[i]
+                let due = max(nowMillis, s.notBeforeMillis ?? nowMillis)
+                let hold = holds.hold(s)
                 return SubmitRow(id: id, channel: s.channel, recipient: s.recipient.e164, type: s.messageType, payload: payloads[i], key: s.idempotencyKey,
-                                 priority: s.priority.rank, due: max(nowMillis, s.notBeforeMillis ?? nowMillis), expires: s.expiresAtMillis, importID: s.importID)
+                                 priority: s.priority.rank, due: max(due, hold?.until ?? due), expires: s.expiresAtMillis, importID: s.importID,
+                                 heldBy: hold?.by, heldReason: hold?.reason, heldDue: hold.map { _ in due })
             }
             let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
             let created = Set(try await conn.rows("""
-                INSERT INTO messages (id, channel, recipient, type, payload, idempotency_key, priority, state, created_at, updated_at, due_at, expires_at, import_id)
+                INSERT INTO messages (id, channel, recipient, type, payload, idempotency_key, priority, state, created_at, updated_at, due_at, expires_at, import_id,
+                                      held_by, held_reason, held_due_at)
                 OVERRIDING SYSTEM VALUE
-                SELECT r.id, r.channel, r.recipient, r.type, r.payload, r.key, r.priority, 'queued', \(nowMillis), \(nowMillis), r.due, r.expires, r.import_id
+                SELECT r.id, r.channel, r.recipient, r.type, r.payload, r.key, r.priority, 'queued', \(nowMillis), \(nowMillis), r.due, r.expires, r.import_id,
+                       r.held_by, r.held_reason, r.held_due
                 FROM json_to_recordset(\(json)::json) AS r(id bigint, channel text, recipient text, type text, payload text, key text, priority smallint,
-                                                           due bigint, expires bigint, import_id text)
+                                                           due bigint, expires bigint, import_id text, held_by text, held_reason text, held_due bigint)
                 ORDER BY r.id
                 ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
                 RETURNING id
@@ -109,9 +115,15 @@ private struct SubmitRow: Encodable {
     var due: Int64
     var expires: Int64?
     var importID: String?
+    var heldBy: String?
+    var heldReason: String?
+    var heldDue: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id, channel, recipient, type, payload, key, priority, due, expires
         case importID = "import_id"
+        case heldBy = "held_by"
+        case heldReason = "held_reason"
+        case heldDue = "held_due"
     }
 }

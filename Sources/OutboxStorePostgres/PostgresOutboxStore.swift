@@ -24,6 +24,10 @@ public final class PostgresOutboxStore: Sendable {
     private let runner: Mutex<Task<Void, Never>?>
     /// Tasks that hold a pooled connection for the store's life (the sole-daemon lock).
     let holders = Mutex<[Task<Void, Never>]>([])
+    /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
+    let marketingHold = Atomic<Int64>(MarketingPolicy.defaultHoldMillis)
+    /// The outbox's size as last measured (`sizeBytes` is synchronous; measuring takes a query).
+    let measuredBytes = Atomic<Int64>(0)
 
     /// Session settings every connection gets: a claim never waits long for a lock, and a
     /// connection that sits in a transaction (a frozen daemon) does not hold locks for long.
@@ -83,7 +87,9 @@ public final class PostgresOutboxStore: Sendable {
                 for try await value in rows.decode(String.self) { return value }
                 throw StoreError.failed("no instance_id in meta")
             }
-            return PostgresOutboxStore(client: client, runner: runner, logger: logger, location: location, instanceID: id)
+            let store = PostgresOutboxStore(client: client, runner: runner, logger: logger, location: location, instanceID: id)
+            try await client.withConnection { conn in try await store.measureSize(conn) }
+            return store
         } catch {
             runner.cancel()
             if case StoreError.unavailable(let why) = error { throw StoreError.cannotOpen(path: location, reason: why) }

@@ -4,7 +4,7 @@ import Testing
 import TestSupport
 
 /// The catalog, paused and disabled templates, opt-outs and the marketing limit in the store,
-/// on real SQLite: what each does to queued messages, in the transaction of the fact.
+/// on each engine: what each does to queued messages, in the transaction of the fact.
 @Suite("Templates and opt-outs in the store")
 struct TemplateStoreTests {
     let dir = TempDir()
@@ -34,9 +34,9 @@ struct TemplateStoreTests {
         try #require(try await store.timeline(id: id)).message
     }
 
-    @Test("a sync replaces the catalog; a status that changed since has its effect and an event; stats count paused templates")
-    func sync() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a sync replaces the catalog; a status that changed since has its effect and an event; stats count paused templates", arguments: StoreEngine.all)
+    func sync(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         #expect(try await store.catalogs().isEmpty)
         try await store.replaceCatalog(channel: "main", specs: Self.specs, nowMillis: 1_000)
         let catalog = try #require(try await store.catalogs()["main"])
@@ -62,9 +62,9 @@ struct TemplateStoreTests {
         #expect(try await store.catalogs()["main"]?.count == 1, "a failed sync keeps the catalog")
     }
 
-    @Test("a PAUSED webhook holds only that template's queued messages, 3 h then 6 h; new ones are held at submission; APPROVED releases them")
-    func pausedByWebhook() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a PAUSED webhook holds only that template's queued messages, 3 h then 6 h; new ones are held at submission; APPROVED releases them", arguments: StoreEngine.all)
+    func pausedByWebhook(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         try await store.replaceCatalog(channel: "main", specs: Self.specs, nowMillis: 0)
         let later: Int64 = 30 * Self.hour  // past both pauses
         let queued = ids(try await store.submit([try template("spring_sale"), try template("order_update", to: "+4915112345679"),
@@ -91,9 +91,9 @@ struct TemplateStoreTests {
         #expect(events.count == 3 && events.last?.data?.contains("paused_until") == true)
     }
 
-    @Test("DISABLED fails the template's queued messages with the reason")
-    func disabled() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("DISABLED fails the template's queued messages with the reason", arguments: StoreEngine.all)
+    func disabled(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         let queued = ids(try await store.submit([try template("spring_sale"), try template("order_update", to: "+4915112345679")], nowMillis: 0))
         let off = TemplateStatusReport(channel: "main", name: "spring_sale", language: nil, status: "DISABLED")
         _ = try await store.applyInbox([ProcessedInbox(id: 0, templates: [off])], nowMillis: 100)
@@ -102,9 +102,9 @@ struct TemplateStoreTests {
         #expect(try await message(store, queued[1]).state == .queued)
     }
 
-    @Test("an opt-out fails the customer's queued marketing templates without a request; utility ones stay; resume takes them off")
-    func optOut() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("an opt-out fails the customer's queued marketing templates without a request; utility ones stay; resume takes them off", arguments: StoreEngine.all)
+    func optOut(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         try await store.replaceCatalog(channel: "main", specs: Self.specs, nowMillis: 0)
         let queued = ids(try await store.submit([try template("spring_sale"), try template("order_update")], nowMillis: 0))
         let stop = PreferenceReport(channel: "main", recipient: "+4915112345678", stop: true, source: "user_preferences", detail: "stop", timestampMillis: 50)
@@ -125,9 +125,9 @@ struct TemplateStoreTests {
         #expect(!(try await store.removeOptOut(channel: "main", recipient: "+4915112345678", nowMillis: 500)))
     }
 
-    @Test("a 131049 holds the recipient's marketing for the configured time, queued and new; utility goes on")
-    func marketingLimit() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a 131049 holds the recipient's marketing for the configured time, queued and new; utility goes on", arguments: StoreEngine.all)
+    func marketingLimit(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         store.setMarketingHold(millis: 48 * Self.hour)
         try await store.replaceCatalog(channel: "main", specs: Self.specs, nowMillis: 0)
         _ = try await store.submit([try template("spring_sale", category: "marketing")], nowMillis: 0)
@@ -145,9 +145,9 @@ struct TemplateStoreTests {
         #expect(try await message(store, new[0]).dueMillis == 20 + 48 * Self.hour)
     }
 
-    @Test("a 132015 answer holds the message that drew it with the others of its template instead of failing it")
-    func pausedByAnswer() async throws {
-        let store = try SQLiteOutboxStore(path: dir.file("a.db"))
+    @Test("a 132015 answer holds the message that drew it with the others of its template instead of failing it", arguments: StoreEngine.all)
+    func pausedByAnswer(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
         let queued = ids(try await store.submit([try template("spring_sale"), try template("spring_sale", to: "+4915112345679")], nowMillis: 0))
         let claimed = try await store.claim(channel: "main", nowMillis: 10, limit: 1)
         let failure = APIFailure(httpStatus: 400, code: 132015, title: "paused", details: nil)

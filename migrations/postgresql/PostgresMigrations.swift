@@ -4,5 +4,6 @@ public enum PostgresMigrations {
     /// File name (without `.sql`) and SQL text of every migration, oldest first.
     public static let all: [(name: String, sql: String)] = [
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
+        ("0002_templates_optouts", String(decoding: PackageResources._002_templates_optouts_sql, as: UTF8.self)),
     ]
 }
