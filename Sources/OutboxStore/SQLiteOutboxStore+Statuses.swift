@@ -28,15 +28,29 @@ extension SQLiteOutboxStore {
         let at = s.timestampMillis ?? nowMillis
         let firstPricing = try s.pricing?.category != nil
             && Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM events WHERE message_id = ? AND pricing_category IS NOT NULL LIMIT 1"), arguments: [id]) == nil
-        try db.cachedStatement(sql: """
+        let insertEvent = try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO events (message_id, at, status, detail, billable, pricing_model, pricing_type, pricing_category,
                                           conversation_id, conversation_origin, fbtrace_id)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                id, at, s.status, s.error?.summary, s.pricing?.billable, s.pricing?.model, s.pricing?.type, s.pricing?.category,
+            """)
+        func insert(as status: String) throws -> Bool {
+            try insertEvent.execute(arguments: [
+                id, at, status, s.error?.summary, s.pricing?.billable, s.pricing?.model, s.pricing?.type, s.pricing?.category,
                 s.conversation?.id, s.conversation?.originType, s.error?.traceID,
             ])
-        guard db.changesCount > 0 else { return nil }  // a duplicate
+            return db.changesCount > 0
+        }
+        var inserted = try insert(as: s.status)
+        if !inserted, s.status == "failed", try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT 1 FROM events WHERE message_id = ? AND status IN ('failed', ?) AND detail IS ? AND fbtrace_id IS ? LIMIT 1
+            """), arguments: [id, Self.lateFailed, s.error?.summary, s.error?.traceID]) == nil {
+            // A local failure (an unknown outcome not settled in time, an opt-out, ...) took the
+            // timeline's one `failed` first, yet this failure Meta reports is new: its facts (a
+            // paused template, a closed window) must still act. It is kept under its own name,
+            // once per error (red-team finding 19).
+            inserted = try insert(as: Self.lateFailed)
+        }
+        guard inserted else { return nil }  // a duplicate
         if let user = s.recipientUserID {
             // The customer's BSUID: a message they write by username opens this number's window too.
             try recordAlias(db, channel: channel, recipient: row["recipient"], alias: user, nowMillis: nowMillis)
@@ -98,6 +112,10 @@ extension SQLiteOutboxStore {
         // A failure fact (closed window, paused template, a pause) can move the queue: wake the channel too.
         return channel
     }
+
+    /// The timeline's name for a failed status that arrived after the message had failed here:
+    /// not `failed` (the unique index keeps one per message, and endings count it once).
+    public static let lateFailed = "failed_reported"
 
     /// A `delivered` or `read` receipt (`played` counts as read), with when the API says it happened.
     static func logStatus(_ db: Database, _ s: StatusReport, rank: Int, channel: String, messageID: Int64, at: Int64, nowMillis: Int64) throws {

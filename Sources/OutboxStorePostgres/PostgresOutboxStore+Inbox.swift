@@ -139,13 +139,25 @@ extension PostgresOutboxStore {
             firstPricing = try await conn.rows("SELECT 1 FROM events WHERE message_id = \(id) AND pricing_category IS NOT NULL LIMIT 1", logger: logger).isEmpty
         }
         let billableFlag: Int? = s.pricing?.billable.map { $0 ? 1 : 0 }
-        let inserted = try await conn.rows("""
-            INSERT INTO events (message_id, at, status, detail, billable, pricing_model, pricing_type, pricing_category, conversation_id, conversation_origin, fbtrace_id)
-            VALUES (\(id), \(at), \(s.status), \(s.error?.summary), \(billableFlag), \(s.pricing?.model), \(s.pricing?.type), \(s.pricing?.category),
-                    \(s.conversation?.id), \(s.conversation?.originType), \(s.error?.traceID))
-            ON CONFLICT DO NOTHING RETURNING id
-            """, logger: logger)
-        guard !inserted.isEmpty else { return nil }  // a duplicate
+        func insert(as status: String) async throws -> Bool {
+            !(try await conn.rows("""
+                INSERT INTO events (message_id, at, status, detail, billable, pricing_model, pricing_type, pricing_category, conversation_id, conversation_origin, fbtrace_id)
+                VALUES (\(id), \(at), \(status), \(s.error?.summary), \(billableFlag), \(s.pricing?.model), \(s.pricing?.type), \(s.pricing?.category),
+                        \(s.conversation?.id), \(s.conversation?.originType), \(s.error?.traceID))
+                ON CONFLICT DO NOTHING RETURNING id
+                """, logger: logger).isEmpty)
+        }
+        var inserted = try await insert(as: s.status)
+        if !inserted, s.status == "failed", try await conn.rows("""
+            SELECT 1 FROM events WHERE message_id = \(id) AND status IN ('failed', \(SQLiteOutboxStore.lateFailed))
+              AND detail IS NOT DISTINCT FROM \(s.error?.summary) AND fbtrace_id IS NOT DISTINCT FROM \(s.error?.traceID) LIMIT 1
+            """, logger: logger).isEmpty {
+            // A local failure took the timeline's one `failed` first; this failure Meta reports is
+            // new and its facts must still act, as on SQLite (red-team finding 19). The message
+            // row lock above makes two deliveries of it take turns, so it is kept once.
+            inserted = try await insert(as: SQLiteOutboxStore.lateFailed)
+        }
+        guard inserted else { return nil }  // a duplicate
         if let user = s.recipientUserID { try await recordAlias(conn, channel: channel, recipient: recipient, alias: user, nowMillis: nowMillis) }
         if firstPricing, let category = s.pricing?.category {
             let billable = s.pricing?.billable ?? true

@@ -41,8 +41,8 @@ struct TemplateFactsStoreTests {
         return ("wamid.\(c.id)", queued)
     }
 
-    func failed(_ wamid: String, code: Int, _ meaning: ErrorMeaning, at: Int64) -> ProcessedInbox {
-        ProcessedInbox(id: 0, statuses: [StatusReport(wamid: wamid, status: "failed", timestampMillis: at, callbackData: nil,
+    func failed(_ wamid: String, code: Int, _ meaning: ErrorMeaning, at: Int64, callbackData: String? = nil) -> ProcessedInbox {
+        ProcessedInbox(id: 0, statuses: [StatusReport(wamid: wamid, status: "failed", timestampMillis: at, callbackData: callbackData,
                                                       error: APIFailure(httpStatus: nil, code: code, title: "t\(code)", details: nil), meaning: meaning)])
     }
 
@@ -84,6 +84,46 @@ struct TemplateFactsStoreTests {
         _ = try await store.applyInbox([disabled], nowMillis: 200)
         #expect(try await message(store, queued[0]).state == .failed)
         #expect(try await store.catalogs()["main"]?.spec(name: "spring_sale", language: "en_US")?.status == "DISABLED", "the catalog shows the status webhooks reported")
+    }
+
+    /// Given two queued messages of one template, the first claimed and then failed here:
+    /// its outcome was unknown, no status settled it in time, and `unknown_outcome = "fail"`.
+    /// - Returns: the ids (the failed one first).
+    func failedLocally(_ store: OutboxStore) async throws -> [Int64] {
+        try await store.replaceCatalog(channel: "main", specs: TemplateStoreTests.specs, nowMillis: 0)
+        let queued = ids(try await store.submit([try template("spring_sale"), try template("spring_sale", to: "+4915112345679")], nowMillis: 0))
+        #expect(try await store.claim(channel: "main", nowMillis: 10, limit: 1, rules: lax).map(\.id) == [queued[0]])
+        try await store.recoverInterrupted(nowMillis: 20, waitMillis: 0)
+        #expect(try await store.settleOverdue(nowMillis: 30, action: .fail, maxAttempts: 10) == 1)
+        return queued
+    }
+
+    @Test("a failed status after a local failure still acts: its 132015 holds the template's other messages (red-team 19)", arguments: StoreEngine.all)
+    func failedAfterLocalFailure(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
+        let queued = try await failedLocally(store)
+        let status = failed("wamid.late", code: 132015, ErrorMeaning(.permanent, [.templatePaused]), at: 100, callbackData: store.callbackData(for: queued[0]))
+        _ = try await store.applyInbox([status, status], nowMillis: 100)
+        let other = try await message(store, queued[1])
+        #expect(other.state == .queued && other.dueMillis == 100 + 3 * Self.hour && other.heldReason?.contains("paused") == true)
+        let timeline = try #require(try await store.timeline(id: queued[0]))
+        #expect(timeline.message.state == .failed)
+        #expect(timeline.events.map(\.status).filter { $0.hasPrefix("failed") } == ["failed", "failed_reported"], "the late status is kept once")
+        let endings = try await store.timelineEndings(afterEventID: 0)
+        #expect(endings.counts.values.reduce(0, +) == 1, "the message ended once")
+    }
+
+    @Test("a failed status after a local failure acts once: its redelivery does not pause again a channel an operator resumed", arguments: StoreEngine.all)
+    func failedAfterLocalFailureOnce(engine: StoreEngine) async throws {
+        let store = try await StoreFactory(engine, dir).open()
+        let queued = try await failedLocally(store)
+        let status = failed("wamid.late", code: 131042, .channel, at: 100, callbackData: store.callbackData(for: queued[0]))
+        let first = try await store.applyInbox([status], nowMillis: 100)
+        #expect(first.failures.pauses["main"] != nil && first.moved == ["main"])
+        #expect(try await store.resume(channel: "main", nowMillis: 200))
+        let again = try await store.applyInbox([status], nowMillis: 300)
+        #expect(again.failures.pauses.isEmpty && again.moved.isEmpty)
+        #expect(try await store.pauses()["main"] == nil)
     }
 
     @Test("the database size stats shows is real and grows with what is stored", arguments: StoreEngine.all)
