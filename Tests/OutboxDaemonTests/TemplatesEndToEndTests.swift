@@ -9,14 +9,18 @@ import TestSupport
 /// Templates and opt-outs end to end: the real socket, the real webhook receiver, real HTTP to
 /// the sandbox, which lists its catalog, pauses, unpauses and disables templates with their
 /// status webhooks and 132015/132016 answers, sends user_preferences webhooks, and answers
-/// 131049/131050 for chosen recipients.
+/// 131049/131050 for chosen recipients. On SQLite, and on PostgreSQL when scripts/test started one.
 @Suite("Templates and opt-outs end to end")
 struct TemplatesEndToEndTests {
     let dir = TempDir()
+    /// The schema of this test's PostgreSQL database, when it runs on PostgreSQL.
+    let schema = TestPostgres.freshSchema()
     static let hour: Int64 = 3_600_000
+    static let engines = TestPostgres.available ? ["sqlite", "postgresql"] : ["sqlite"]
 
-    func config(_ url: String, _ edit: (inout DaemonConfig) -> Void = { _ in }) -> DaemonConfig {
+    func config(_ url: String, _ engine: String, _ edit: (inout DaemonConfig) -> Void = { _ in }) -> DaemonConfig {
         var c = testConfig(dir: dir, baseURL: url)
+        if engine == "postgresql", let pg = TestPostgres.url { c.databasePath = pg + "&options=-c%20search_path%3D" + schema }
         c.webhook.listen = "127.0.0.1:0"
         c.channels[0].rules.pairIntervalMillis = 0
         edit(&c)
@@ -60,10 +64,11 @@ struct TemplatesEndToEndTests {
 
     var nowMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    @Test("templates sync pages through the list within the hourly budget; list and stats show the catalog")
-    func catalog() async throws {
+    @Test("templates sync pages through the list within the hourly budget; list and stats show the catalog", arguments: Self.engines)
+    func catalog(engine: String) async throws {
         try await withSandbox { sandbox, url in
-            try await withDaemon(config(url) { $0.templates.pageSize = 2; $0.templates.requestsPerHour = 3 }, dir: dir) { d in
+            try await withDaemon(config(url, engine) { $0.templates.pageSize = 2; $0.templates.requestsPerHour = 3 }, dir: dir) { d in
+                if engine == "postgresql", case .sqlite = d.daemon.config.database { Issue.record("not on PostgreSQL") }
                 let first = try await sync(d)
                 #expect(first.channels.map(\.ok) == [true] && first.channels[0].templates == 4 && first.channels[0].requests == 2)
                 #expect(sandbox.state.templateListRequests() == 2)
@@ -83,11 +88,11 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("the background sync runs at start and again every sync_interval (injected clock)")
-    func backgroundSync() async throws {
+    @Test("the background sync runs at start and again every sync_interval (injected clock)", arguments: Self.engines)
+    func backgroundSync(engine: String) async throws {
         let clock = ManualClock()
         try await withSandbox { sandbox, url in
-            try await withDaemon(config(url) { $0.templates.syncIntervalMillis = 3_600_000 }, dir: dir, clock: clock) { d in
+            try await withDaemon(config(url, engine) { $0.templates.syncIntervalMillis = 3_600_000 }, dir: dir, clock: clock) { d in
                 let started = try await eventually { sandbox.state.templateListRequests() == 1 }
                 #expect(started)
                 #expect(try await eventually { try await d.channels().channels.first?.templates?.count == 4 })
@@ -101,10 +106,10 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("with a synced catalog, what cannot succeed is 422 invalid_template with the field, in single and batch submissions and CSV rows; without one nothing is refused")
-    func checks() async throws {
+    @Test("with a synced catalog, what cannot succeed is 422 invalid_template with the field, in single and batch submissions and CSV rows; without one nothing is refused", arguments: Self.engines)
+    func checks(engine: String) async throws {
         try await withSandbox { _, url in
-            try await withDaemon(config(url), dir: dir) { d in
+            try await withDaemon(config(url, engine), dir: dir) { d in
                 #expect(try await submit(d, Self.order("+4915100000001", params: 1)).status == 202, "no catalog yet: not refused")
                 _ = try await sync(d)
                 let count = try await submit(d, Self.order("+4915100000002", params: 1))
@@ -126,10 +131,10 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("a paused template holds its messages (132015 answer and status webhook), visible with reason and until; others go on; APPROVED releases them")
-    func paused() async throws {
+    @Test("a paused template holds its messages (132015 answer and status webhook), visible with reason and until; others go on; APPROVED releases them", arguments: Self.engines)
+    func paused(engine: String) async throws {
         try await withSandbox { sandbox, url in
-            try await withDaemon(config(url), dir: dir) { d in
+            try await withDaemon(config(url, engine), dir: dir) { d in
                 try await connect(sandbox, d)
                 _ = try await sync(d)
                 // Meta pauses it before the daemon hears: the first send draws a 132015.
@@ -161,10 +166,10 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("a PAUSED webhook holds queued messages, DISABLED fails them with the reason; a disabled template is then refused at the door")
-    func disabled() async throws {
+    @Test("a PAUSED webhook holds queued messages, DISABLED fails them with the reason; a disabled template is then refused at the door", arguments: Self.engines)
+    func disabled(engine: String) async throws {
         try await withSandbox { sandbox, url in
-            try await withDaemon(config(url), dir: dir) { d in
+            try await withDaemon(config(url, engine), dir: dir) { d in
                 try await connect(sandbox, d)
                 _ = try await sync(d)
                 sandbox.state.setTemplateStatus("PAUSED", name: "order_update", hint: "FIRST_PAUSE")
@@ -185,10 +190,10 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("opt-outs: user_preferences stop and a STOP keyword put the customer on the list (events), marketing is refused 422 opted_out and queued marketing fails; resume takes them off; imports reject opted-out rows")
-    func optOuts() async throws {
+    @Test("opt-outs: user_preferences stop and a STOP keyword put the customer on the list (events), marketing is refused 422 opted_out and queued marketing fails; resume takes them off; imports reject opted-out rows", arguments: Self.engines)
+    func optOuts(engine: String) async throws {
         try await withSandbox { sandbox, url in
-            try await withDaemon(config(url) { $0.marketing.optOutWords = OptOutWords(keywords: ["STOP"]) }, dir: dir) { d in
+            try await withDaemon(config(url, engine) { $0.marketing.optOutWords = OptOutWords(keywords: ["STOP"]) }, dir: dir) { d in
                 try await connect(sandbox, d)
                 _ = try await sync(d)
                 let later = RFC3339.format(millis: nowMillis + Self.hour)
@@ -219,12 +224,12 @@ struct TemplatesEndToEndTests {
         }
     }
 
-    @Test("a 131050 answer opts the customer out; after a 131049 marketing to that recipient waits 24 h while utility goes; +1 marketing is refused when configured")
-    func marketingErrors() async throws {
+    @Test("a 131050 answer opts the customer out; after a 131049 marketing to that recipient waits 24 h while utility goes; +1 marketing is refused when configured", arguments: Self.engines)
+    func marketingErrors(engine: String) async throws {
         let faults = SandboxFaults(recipients: [RecipientFault(to: "+4915100000041", code: 131050, times: 1),
                                                 RecipientFault(to: "+4915100000042", code: 131049, times: 1)])
         try await withSandbox(faults: faults) { _, url in
-            try await withDaemon(config(url) { $0.marketing.policy.refuseUSNumbers = true }, dir: dir) { d in
+            try await withDaemon(config(url, engine) { $0.marketing.policy.refuseUSNumbers = true }, dir: dir) { d in
                 _ = try await sync(d)
                 let a = try #require(try await submit(d, Self.sale("+4915100000041")).id)
                 try await d.waitFor(a, in: [.failed])
