@@ -7,4 +7,7 @@ public protocol BatchSink: Sendable {
     func channelNames() async throws -> [String]
     /// Submits NDJSON (one submission per line) and returns one result per line.
     func submitBatch(_ ndjson: [UInt8]) async throws -> BatchResponse
+    /// The idempotency keys of up to `limit` stored messages of import `importID` (newest
+    /// first), so a run can tell which style of row keys an earlier run used.
+    func storedKeys(importID: String, limit: Int) async throws -> [String?]
 }

@@ -1,3 +1,4 @@
+import Foundation
 import OutboxAPI
 import OutboxClient
 
@@ -8,5 +9,10 @@ extension DaemonClient: BatchSink {
 
     public func submitBatch(_ ndjson: [UInt8]) async throws -> BatchResponse {
         try await call(.POST, "/v1/messages/batch", body: ndjson, contentType: "application/x-ndjson", as: BatchResponse.self).value
+    }
+
+    public func storedKeys(importID: String, limit: Int) async throws -> [String?] {
+        let query = importID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? importID
+        return try await call(.GET, "/v1/messages?import_id=\(query)&limit=\(limit)", as: ListPage.self).value.messages.map(\.idempotencyKey)
     }
 }

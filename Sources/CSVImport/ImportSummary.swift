@@ -17,7 +17,8 @@ public struct ImportSummary: Sendable, Equatable, Encodable {
     public var rows = 0
     /// Rows newly queued (in a dry run: rows that would be).
     public var accepted = 0
-    /// Rows whose idempotency key was already there: queued by an earlier run, or repeated in the file.
+    /// Rows whose idempotency key was already there: queued by an earlier run (or, from an
+    /// `idempotency_key` column, a key the file repeats).
     public var duplicates = 0
     public var rejected = 0
     /// `FILE.rejects.csv`, or nil when no row was rejected.

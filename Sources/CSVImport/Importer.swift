@@ -6,7 +6,7 @@ import OutboxCore
 /// with the reason, to the rejects file. Bad rows never stop the good ones.
 ///
 /// Idempotent: the import id comes from the file's bytes, channel and defaults, and each row
-/// without an `idempotency_key` gets one from the import id and its content, so running the
+/// without an `idempotency_key` gets one from the import id and its row number, so running the
 /// same import again (after Ctrl-C, a crash, a daemon restart, or by mistake) queues nothing
 /// twice and counts what was already there as `duplicates`.
 public struct Importer: Sendable {
@@ -28,6 +28,7 @@ public struct Importer: Sendable {
         guard let header = try reader.next() else { throw .emptyFile(path: options.path) }
         let columns = try self.columns(header)
         var mapper = RowMapper(columns: columns, channel: options.channel, importID: importID, template: options.template, language: options.language)
+        mapper.keys = try await keyStyle(importID)
         var state = RunState(summary: ImportSummary(importID: importID), rejects: RejectsWriter(path: options.rejectsPath, header: header.fields),
                              observer: observer, columns: columns)
         state.summary.dryRun = options.dryRun
@@ -165,6 +166,17 @@ public struct Importer: Sendable {
             }
         }
         return true
+    }
+
+    /// How this run keys its rows: as the rows an earlier run stored are keyed (an import begun
+    /// before session 6 keyed them by content), else by row. A dry run stores nothing: by row.
+    private func keyStyle(_ importID: String) async throws(ImportError) -> ImportKeys.Style {
+        guard let sink, !options.dryRun else { return .byRow }
+        do {
+            return ImportKeys.style(stored: try await sink.storedKeys(importID: importID, limit: 1000), importID: importID)
+        } catch {
+            throw .daemon("could not ask the daemon for the rows of import \(importID) already stored: \(error)")
+        }
     }
 
     private func checkChannel(_ observer: some ImportObserver) async throws(ImportError) {

@@ -77,6 +77,9 @@ struct Rules {
         }
         guard let s = value.stringValue else { throw fail(field, "must be a string, not \(value.typeName)") }
         if required, s.isEmpty { throw fail(field, "must not be empty") }
+        // Characters never outnumber UTF-8 bytes: count them (a grapheme walk) only when the
+        // bytes could be over the limit.
+        guard s.utf8.count > max else { return s }
         let count = s.count
         if count > max { throw fail(field, "is \(count) characters; the limit is \(max)") }
         return s

@@ -10,27 +10,33 @@ public struct Recipient: Hashable, Sendable, CustomStringConvertible {
 
     /// Normalises a number written by a person: spaces, dashes, dots and parentheses are
     /// ignored, a leading `+` or `00` is optional.
+    /// Reads the bytes: every character it accepts is ASCII (an import parses one per row).
     public init(parsing raw: String) throws(ValidationError) {
-        var digits = ""
+        var digits: [UInt8] = []
         digits.reserveCapacity(16)
         var sawPlus = false
-        for (index, ch) in raw.unicodeScalars.enumerated() {
-            switch ch {
-            case "0"..."9": digits.unicodeScalars.append(ch)
-            case " ", "-", "(", ")", ".", "\t": continue
-            case "+" where index == 0 || (digits.isEmpty && !sawPlus): sawPlus = true
-            default:
-                throw ValidationError(field: "to", "'\(raw)' is not a phone number: use the international form, country code first, e.g. +4915112345678")
+        var bad = false
+        for (index, b) in raw.utf8.enumerated() {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(b)
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."), UInt8(ascii: "\t"): continue
+            case UInt8(ascii: "+") where index == 0 || (digits.isEmpty && !sawPlus): sawPlus = true
+            default: bad = true
             }
+            if bad { break }
         }
-        if !sawPlus, digits.hasPrefix("00") { digits.removeFirst(2) }
+        if bad {
+            throw ValidationError(field: "to", "'\(raw)' is not a phone number: use the international form, country code first, e.g. +4915112345678")
+        }
+        if !sawPlus, digits.starts(with: [0x30, 0x30]) { digits.removeFirst(2) }
         guard (8...15).contains(digits.count) else {
             throw ValidationError(field: "to", "'\(raw)' has \(digits.count) digits; an international number has 8 to 15, country code first")
         }
-        guard digits.first != "0" else {
+        guard digits.first != 0x30 else {
             throw ValidationError(field: "to", "'\(raw)' starts with 0; write the country code first, e.g. +49...")
         }
-        self.e164 = "+" + digits
+        digits.insert(UInt8(ascii: "+"), at: 0)
+        self.e164 = String(decoding: digits, as: UTF8.self)
     }
 
     /// Wraps a number already stored in normal form.

@@ -4,7 +4,12 @@ public struct Submission: Sendable, Equatable {
     public var channel: String
     public var recipient: Recipient
     /// The validated `message` object.
-    public var message: JSONValue
+    public private(set) var message: JSONValue
+    /// `message` as canonical JSON text (`JSONValue.canonicalText`), written once when the
+    /// submission is validated: the store keeps these bytes and compares a resubmission's with
+    /// them. Writing them here, on the request's own task, keeps that work off the one writer
+    /// that commits every submission (a tenth of its time per row in an import).
+    public let payload: String
     /// `message.type`, kept apart for listing and for the window rule.
     public var messageType: String
     public var idempotencyKey: String?
@@ -57,6 +62,7 @@ public struct Submission: Sendable, Equatable {
             throw error.nested(under: "message")
         }
         self.message = message
+        self.payload = message.canonicalText
         if let key = idempotencyKey {
             guard !key.isEmpty, key.utf8.count <= 256 else {
                 throw ValidationError(field: "idempotency_key", "must be 1 to 256 bytes")

@@ -36,8 +36,10 @@ extension SQLiteOutboxStore {
         var keysInBatch: [[UInt8]: (id: Int64, to: String, payload: String)] = [:]
         // Ids of the rows created here: one writer, so they are one ascending range.
         var created: (first: Int64, last: Int64)?
+        // A template's pause, looked up once per batch: an import's rows mostly share one template.
+        var pauses: [TemplateKey: TemplatePause?] = [:]
         for s in batch {
-            let payload = s.message.canonicalText
+            let payload = s.payload
             if let key = s.idempotencyKey {
                 let scoped = Array((s.channel + "\u{0}" + key).utf8)
                 if let seen = keysInBatch[scoped] {
@@ -46,7 +48,7 @@ extension SQLiteOutboxStore {
                 }
             }
             var due = max(nowMillis, s.notBeforeMillis ?? nowMillis)
-            let hold = s.isTemplate ? try Self.submissionHold(s, db: db, nowMillis: nowMillis) : nil
+            let hold = s.isTemplate ? try Self.submissionHold(s, db: db, nowMillis: nowMillis, pauses: &pauses) : nil
             let heldDue = hold.map { _ in due }
             if let hold { due = max(due, hold.until) }
             // A key already stored makes the insert do nothing (the unique index finds it in
@@ -74,17 +76,38 @@ extension SQLiteOutboxStore {
         return results
     }
 
+    /// A template of one channel, as pauses are kept.
+    struct TemplateKey: Hashable {
+        var channel: String
+        var name: String
+        var language: String
+    }
+
+    /// A template's pause in force: until when, and why.
+    struct TemplatePause {
+        var until: Int64
+        var reason: String
+    }
+
     /// What holds a new template message from the start: its template's pause in force, or
-    /// (for a marketing template) the recipient's marketing limit. Two lookups by primary key.
-    static func submissionHold(_ s: Submission, db: Database, nowMillis: Int64) throws -> (by: String, reason: String, until: Int64)? {
+    /// (for a marketing template) the recipient's marketing limit. `pauses` keeps the pauses
+    /// already looked up in this transaction (nothing changes them meanwhile: one writer).
+    static func submissionHold(_ s: Submission, db: Database, nowMillis: Int64, pauses: inout [TemplateKey: TemplatePause?]) throws -> (by: String, reason: String, until: Int64)? {
         guard let name = s.message["template"]?["name"]?.stringValue, let language = s.message["template"]?["language"]?["code"]?.stringValue else { return nil }
-        if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT paused_until, reason FROM template_pauses WHERE channel = ? AND name = ? AND language = ? AND paused_until > ?
-            """), arguments: [s.channel, name, language, nowMillis]) {
-            let until: Int64 = row["paused_until"]
-            let reason = ((row["reason"] as String?) ?? "template '\(name)' (\(language)) is paused") + "; held until \(RFC3339.format(millis: until)) or until it is approved again"
-            return (templateHoldKey(name: name, language: language), reason, until)
+        let key = TemplateKey(channel: s.channel, name: name, language: language)
+        let pause: TemplatePause?
+        if let known = pauses[key] {
+            pause = known
+        } else {
+            pause = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT paused_until, reason FROM template_pauses WHERE channel = ? AND name = ? AND language = ? AND paused_until > ?
+                """), arguments: [s.channel, name, language, nowMillis]).map { row in
+                let until: Int64 = row["paused_until"]
+                return TemplatePause(until: until, reason: ((row["reason"] as String?) ?? "template '\(name)' (\(language)) is paused") + "; held until \(RFC3339.format(millis: until)) or until it is approved again")
+            }
+            pauses[key] = .some(pause)
         }
+        if let pause { return (templateHoldKey(name: name, language: language), pause.reason, pause.until) }
         if s.templateCategory == "marketing", let until = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT marketing_hold_until FROM recipients WHERE channel = ? AND recipient = ? AND marketing_hold_until > ?
             """), arguments: [s.channel, s.recipient.e164, nowMillis]) {

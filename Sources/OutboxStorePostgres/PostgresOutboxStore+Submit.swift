@@ -14,7 +14,7 @@ extension PostgresOutboxStore {
         guard !batch.isEmpty else { return [] }
         return try await write { conn in
             var results = [SubmitResult?](repeating: nil, count: batch.count)
-            let payloads = batch.map { $0.message.canonicalText }
+            let payloads = batch.map(\.payload)
             // The first row of each key in the batch is inserted; later ones are judged against it.
             var firstOfKey: [[UInt8]: Int] = [:]
             var later: [(index: Int, first: Int)] = []

@@ -22,7 +22,28 @@ struct ImportKeysTests {
         #expect(try ImportKeys.importID(path: a, channel: "main", template: "t", language: "en") != id)
     }
 
-    @Test("row keys never change between versions: a re-run after an upgrade must find its rows")
+    @Test("a row's key is its import and row number, zero-padded so that keys sort as rows do")
+    func rowKeyByRow() {
+        #expect(ImportKeys.rowKey(importID: "0123456789abcdef", row: 2) == "imp-0123456789abcdef-r0000000002")
+        #expect(ImportKeys.rowKey(importID: "0123456789abcdef", row: 1_234_567_890) == "imp-0123456789abcdef-r1234567890")
+        let keys = [2, 9, 10, 99, 100, 1_000_001].map { ImportKeys.rowKey(importID: "abc", row: $0) }
+        #expect(keys.sorted() == keys, "the unique index takes one import's rows in order, at one place per batch")
+        #expect(Array(keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }) == keys, "as SQLite compares them: bytes")
+    }
+
+    @Test("a run keys its rows by content only when the import's stored rows were keyed so (begun before the upgrade)")
+    func styleFollowsStoredRows() throws {
+        let s = try Submission(channel: "main", to: "+4915112345678", message: .object(["type": .string("text"), "text": .object(["body": .string("Hi")])]), nowMillis: 0)
+        let content = ImportKeys.rowKey(importID: "0123456789abcdef", s)
+        #expect(ImportKeys.style(stored: [], importID: "0123456789abcdef") == .byRow, "a new import")
+        #expect(ImportKeys.style(stored: [ImportKeys.rowKey(importID: "0123456789abcdef", row: 5)], importID: "0123456789abcdef") == .byRow)
+        #expect(ImportKeys.style(stored: ["order-7", nil, content], importID: "0123456789abcdef") == .byContent)
+        #expect(ImportKeys.style(stored: [content], importID: "fedcba9876543210") == .byRow, "another import's key says nothing")
+        #expect(ImportKeys.style(stored: ["imp-0123456789abcdef-0123456789abcdeg", "imp-0123456789abcdef-0123"], importID: "0123456789abcdef") == .byRow,
+                "only 16 lowercase hex digits are a content key")
+    }
+
+    @Test("content keys never change between versions: a re-run after an upgrade must find its rows")
     func rowKeyIsStable() throws {
         let message = JSONValue.object(["type": .string("text"), "text": .object(["body": .string("Hi \"you\" \u{07} é")])])
         let s = try Submission(channel: "main", to: "+4915112345678", message: message, priority: .bulk, nowMillis: 0)
@@ -30,7 +51,7 @@ struct ImportKeysTests {
         #expect(ImportKeys.rowKey(importID: "abc", s) == "imp-abc-f4fa64ce69758ce5")
     }
 
-    @Test("a row key depends on the import and the normalised row")
+    @Test("a content key depends on the import and the normalised row")
     func rowKey() throws {
         let s1 = try Submission(channel: "main", to: "+49 151 12345678", message: .object(["type": .string("text"), "text": .object(["body": .string("Hi")])]), nowMillis: 0)
         let s2 = try Submission(channel: "main", to: "004915112345678", message: s1.message, nowMillis: 0)
