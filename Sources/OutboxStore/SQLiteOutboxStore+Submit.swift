@@ -32,21 +32,15 @@ extension SQLiteOutboxStore {
         results.reserveCapacity(batch.count)
         // Keys and payloads compare as bytes, as SQLite's unique index does: Swift's `String`
         // equality is canonical equivalence, which would call an NFD resubmission of an NFC
-        // body (or key) the same content.
-        var keysInBatch: [[UInt8]: (id: Int64, to: String, payload: String)] = [:]
+        // body (or key) the same content. A key repeated within the batch needs nothing of its
+        // own: the earlier row is in the index already, so the insert does nothing and the
+        // lookup below finds it, as it finds one of an earlier batch.
         // Ids of the rows created here: one writer, so they are one ascending range.
         var created: (first: Int64, last: Int64)?
         // A template's pause, looked up once per batch: an import's rows mostly share one template.
         var pauses: [TemplateKey: TemplatePause?] = [:]
         for s in batch {
             let payload = s.payload
-            if let key = s.idempotencyKey {
-                let scoped = Array((s.channel + "\u{0}" + key).utf8)
-                if let seen = keysInBatch[scoped] {
-                    results.append(seen.to == s.recipient.e164 && seen.payload.utf8.elementsEqual(payload.utf8) ? .duplicate(id: seen.id, state: .queued) : .conflict(id: seen.id))
-                    continue
-                }
-            }
             var due = max(nowMillis, s.notBeforeMillis ?? nowMillis)
             let hold = s.isTemplate ? try Self.submissionHold(s, db: db, nowMillis: nowMillis, pauses: &pauses) : nil
             let heldDue = hold.map { _ in due }
@@ -69,7 +63,6 @@ extension SQLiteOutboxStore {
             }
             let id = db.lastInsertedRowID
             created = (created?.first ?? id, id)
-            if let key = s.idempotencyKey { keysInBatch[Array((s.channel + "\u{0}" + key).utf8)] = (id, s.recipient.e164, payload) }
             results.append(.created(id: id))
         }
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
