@@ -8,7 +8,8 @@ extension Bench {
     /// client's wall time and peak RSS (wait4's rusage) at two file sizes, every row checked
     /// stored in the outbox; beside it `sqlite3`'s own `.import` of the same file into a bare
     /// table with the same sync setting (WAL, synchronous=FULL), and the client alone
-    /// (`--dry-run`: read, map, validate, no daemon).
+    /// (`--dry-run`: read, map, validate, no daemon). The client is this figure's load
+    /// generator: its CPU per row (wait4) stands beside the daemon's (/proc).
     func csvImport() async throws -> [ResultRow] {
         let csvDir = "\(dir)/csv"
         try FileManager.default.createDirectory(atPath: csvDir, withIntermediateDirectories: true)
@@ -60,7 +61,9 @@ extension Bench {
             return m
         }
         let smallRun = try await importFile(smallFile, rows: small, log: "import-small")
+        let daemonBefore = Self.cpuSeconds(csvDaemon)
         let largeRun = try await importFile(largeFile, rows: scale.csvRows, log: "import-large")
+        let daemonUsed = Self.cpuSeconds(csvDaemon) - daemonBefore
 
         let n = scale.csvRows
         let rate = Double(n) / largeRun.seconds
@@ -71,9 +74,12 @@ extension Bench {
         return [
             ResultRow(figure: "CSV import, \(n.formatted()) template rows, stored durably (80 mps channel sending)",
                       value: "\(fmt(largeRun.seconds, 1)) s, \(fmt(rate)) rows/s (\(small.formatted()) rows: \(fmt(Double(small) / smallRun.seconds)) rows/s)",
-                      target: n >= 1_000_000 ? "<= 15 s" : ">= 66,667 rows/s (1M in <= 15 s)",
-                      ceiling: "sqlite3 .import of the same file, bare table, WAL FULL: \(fmt(ceiling, 1)) s, \(fmt(ceilingRate)) rows/s (ratio \(fmt(rate / ceilingRate, 2))); client alone (--dry-run) \(fmt(dryRun.seconds, 1)) s",
-                      pass: rate >= 1_000_000 / 15),
+                      target: n >= 1_000_000 ? "<= 10 s" : ">= 100,000 rows/s (1M in <= 10 s)",
+                      ceiling: "sqlite3 .import of the same file, bare table, WAL FULL: \(fmt(ceiling, 1)) s, \(fmt(ceilingRate)) rows/s (ratio \(fmt(rate / ceilingRate, 2))); client alone (--dry-run) \(fmt(dryRun.seconds, 1)) s, \(fmt(dryRun.cpuSeconds / Double(n) * 1e6, 1)) us CPU per row",
+                      pass: rate >= 1_000_000 / 10),
+            ResultRow(figure: "CPU per row of that import",
+                      value: "client (the load generator) \(fmt(largeRun.cpuSeconds / Double(n) * 1e6, 1)) us, daemon \(fmt(daemonUsed / Double(n) * 1e6, 1)) us",
+                      target: "-", ceiling: "wall time per row: \(fmt(largeRun.seconds / Double(n) * 1e6, 1)) us", pass: nil),
             ResultRow(figure: "CSV import, client peak RSS",
                       value: "\(fmt(smallRun.maxRSSMiB, 1)) MiB at \(small.formatted()) rows, \(fmt(largeRun.maxRSSMiB, 1)) MiB at \(n.formatted()) rows (dry run \(fmt(dryRun.maxRSSMiB, 1)) MiB)",
                       target: "<= 50 MB (\(fmt(50 * mibPerMB, 1)) MiB), flat", ceiling: "-",
@@ -114,6 +120,8 @@ extension Bench {
         var status: Int32
         var seconds: Double
         var maxRSSMiB: Double
+        /// User + system CPU of the child, from `wait4`.
+        var cpuSeconds = 0.0
     }
 
     /// Runs a program to its end off the cooperative pool; see `runMeasuredBlocking`.
@@ -155,7 +163,8 @@ extension Bench {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let exit = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Measured(status: exit, seconds: seconds, maxRSSMiB: peak.stop())
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Measured(status: exit, seconds: seconds, maxRSSMiB: peak.stop(), cpuSeconds: cpu)
     }
 }
 

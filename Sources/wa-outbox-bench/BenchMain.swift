@@ -20,6 +20,12 @@ struct BenchMain: AsyncParsableCommand {
     @Option(help: "Also write the table as Markdown to this file.")
     var markdown: String?
 
+    @Option(help: .hidden)
+    var worker: String?
+
+    @Option(help: .hidden)
+    var workerOut: String?
+
     @Option(help: "Run only these phases (repeat or comma-separate): \(Phase.allCases.map(\.rawValue).joined(separator: ", ")). webhooks also runs aggregate, whose messages its statuses name.")
     var only: [String] = []
 
@@ -42,6 +48,11 @@ struct BenchMain: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A load-generator process the bench spawned (`Bench.load`): it runs its spec and exits.
+        if let worker {
+            try await LoadWorker.run(specPath: worker, outPath: workerOut ?? "\(worker).result.json")
+            return
+        }
         let scale = quick ? Scale.quick : Scale.full
         let bench = try await Bench(binary: URL(fileURLWithPath: binary).standardized.path,
                                     daemonBinary: daemonBinary.map { URL(fileURLWithPath: $0).standardized.path }, scale: scale)
