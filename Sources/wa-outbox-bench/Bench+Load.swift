@@ -26,8 +26,9 @@ struct LoadRun {
 extension Bench {
     /// Runs `spec` in `processes` load-generator processes of this binary at once (each gets
     /// its share of the items and `spec.clients` concurrent requests), and adds up what they
-    /// did and the CPU they used. Several processes, because one saturates a core before the
-    /// daemon does (session 5: 16 clients in one process held one-per-request submissions).
+    /// did and the CPU they used. Several processes, so that a generator saturating its one
+    /// process cannot cap the figure it drives (issue 18); the CPU beside the figure shows how
+    /// much of the machine the load itself took.
     func load(_ spec: LoadSpec, processes: Int, log: String) async throws -> LoadRun {
         let folder = "\(dir)/load"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

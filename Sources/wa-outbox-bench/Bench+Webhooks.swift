@@ -23,7 +23,7 @@ extension Bench {
         try FileManager.default.createDirectory(atPath: "\(dir)/load", withIntermediateDirectories: true)
         let bodiesFile = "\(dir)/load/webhooks.ndjson"
         try Data(bodies.joined(separator: [0x0A])).write(to: URL(fileURLWithPath: bodiesFile))
-        // 32 senders in 4 processes: one process of 32 tasks spent a core of its own.
+        // 32 senders in 4 processes, so that no one process's CPU caps the rate it drives.
         let run = try await load(LoadSpec(kind: .posts, worker: 0, workers: 1, clients: 8, startAt: 0, url: "http://127.0.0.1:\(webhookPort)/webhooks/bulk0",
                                           count: bodies.count, bodiesFile: bodiesFile, headers: [["Content-Type", "application/json"]]),
                                  processes: 4, log: "webhooks")
