@@ -1,12 +1,8 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
-import Synchronization
 
 /// What one load-generator process is to do (`wa-outbox-bench --worker SPEC`): the bench
 /// spawns several, so that a generator that saturates its process does not cap the figure it
-/// drives, and reads their CPU (user + system, from `wait4`) beside it.
+/// drives, and shows their CPU (user + system, each process's own `getrusage`) beside it.
 struct LoadSpec: Codable, Sendable {
     enum Kind: String, Codable, Sendable {
         /// `count` NDJSON batches of 1,000 submissions to `POST /v1/messages/batch`.
@@ -50,24 +46,10 @@ struct LoadResult: Codable, Sendable {
 }
 
 enum LoadWorker {
-    /// Runs the spec at `specPath` and writes its `LoadResult` to `outPath`.
+    /// Runs the spec at `specPath` and writes its `LoadResult` to `outPath`. Each client is a
+    /// thread with one blocking keep-alive connection (`BlockingHTTP`).
     static func run(specPath: String, outPath: String) async throws {
         let spec = try JSONDecoder().decode(LoadSpec.self, from: Data(contentsOf: URL(fileURLWithPath: specPath)))
-        var config = HTTPClient.Configuration()
-        config.tracing.tracer = nil
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
-        config.httpVersion = .http1Only
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
-        do {
-            try await run(spec, http: http, outPath: outPath)
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-        try await http.shutdown()
-    }
-
-    private static func run(_ spec: LoadSpec, http: HTTPClient, outPath: String) async throws {
         let mine = Array(stride(from: spec.worker, to: spec.count, by: max(1, spec.workers)))
         // Bodies are made before the start, as a client that has its data ready would.
         let bodies: [[UInt8]]
@@ -82,14 +64,21 @@ enum LoadWorker {
         case .singles:
             bodies = []
         }
+        let target = spec.url.flatMap { URLComponents(string: $0) }
+        let path = spec.kind == .posts ? (target?.path ?? "/") : (spec.kind == .batches ? "/v1/messages/batch" : "/v1/messages")
         let wait = spec.startAt - Date().timeIntervalSince1970
         if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
         let first = Date().timeIntervalSince1970
         let cpuAtFirst = cpuSeconds()
         let next = Counter()
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for c in 0..<spec.clients {
-                group.addTask {
+        let outcomes = Outcomes()
+        let done = DispatchGroup()
+        for c in 0..<spec.clients {
+            done.enter()
+            Thread.detachNewThread {
+                defer { done.leave() }
+                do {
+                    let connection = try BlockingHTTP(socket: spec.socket, port: target?.port)
                     var l: [Double] = []
                     if spec.kind == .singles {
                         let global = spec.worker * spec.clients + c
@@ -99,40 +88,27 @@ enum LoadWorker {
                         while Date() < deadline {
                             if let rate = spec.perClientRate {
                                 let due = start.addingTimeInterval(Double(n) / rate).timeIntervalSinceNow
-                                if due > 0 { try await Task.sleep(nanoseconds: UInt64(due * 1e9)) }
+                                if due > 0 { usleep(UInt32(due * 1e6)) }
                             }
                             let line = Bench.submissionLines(count: 1, channel: spec.channel, offset: spec.offset + global * 1_000_000 + n)[0]
-                            l.append(try await timed(http, spec, path: "/v1/messages", Array(line.utf8)))
+                            l.append(try timed(connection, spec, path: path, Array(line.utf8)))
                             n += 1
                         }
-                        return l
+                    } else {
+                        while let i = next.take(below: bodies.count) { l.append(try timed(connection, spec, path: path, bodies[i])) }
                     }
-                    while let i = next.take(below: bodies.count) {
-                        l.append(try await timed(http, spec, path: "/v1/messages/batch", bodies[i]))
-                    }
-                    return l
+                    outcomes.add(l)
+                } catch {
+                    outcomes.fail(error)
                 }
             }
-            var all: [Double] = []
-            for try await l in group { all += l }
-            return all
         }
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in done.notify(queue: .global()) { c.resume() } }
+        let latencies = try outcomes.all()
         let result = LoadResult(ops: latencies.count, first: first, last: Date().timeIntervalSince1970, latenciesMs: latencies,
                                 cpuSeconds: cpuSeconds() - cpuAtFirst)
         try JSONEncoder().encode(result).write(to: URL(fileURLWithPath: outPath))
     }
-
-    /// The socket path as the host of an `http+unix` URL (percent-encoded, as
-    /// `URL(httpURLWithSocketPath:)` writes it), made once: Foundation's URL per request was
-    /// a cost of the generator's own.
-    static func socketHost(_ path: String) -> String {
-        if let known = hosts.withLock({ $0[path] }) { return known }
-        let host = path.addingPercentEncoding(withAllowedCharacters: .urlHostAllowed) ?? path
-        hosts.withLock { $0[path] = host }
-        return host
-    }
-
-    private static let hosts = Mutex<[String: String]>([:])
 
     /// User + system CPU seconds this process has used.
     static func cpuSeconds() -> Double {
@@ -142,22 +118,33 @@ enum LoadWorker {
     }
 
     /// One request: its time in ms; throws unless the answer is the expected status.
-    static func timed(_ http: HTTPClient, _ spec: LoadSpec, path: String, _ body: [UInt8]) async throws -> Double {
-        var r = HTTPClientRequest(url: spec.socket.map { "http+unix://\(socketHost($0))\(path)" } ?? spec.url ?? "")
-        r.method = .POST
-        for h in spec.headers where h.count == 2 { r.headers.add(name: h[0], value: h[1]) }
-        r.body = .bytes(ByteBuffer(bytes: body))
+    static func timed(_ connection: BlockingHTTP, _ spec: LoadSpec, path: String, _ body: [UInt8]) throws -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        let response = try await http.execute(r, timeout: .seconds(120))
-        let answer = try await response.body.collect(upTo: 16 << 20)
+        let (status, answer) = try connection.post(path, headers: spec.headers, body: body)
         let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
         let expected = spec.kind == .singles ? 202 : spec.expectStatus
-        guard Int(response.status.code) == expected else {
-            throw BenchError("\(path) answered \(response.status.code): \(String(buffer: answer).prefix(300))")
+        guard status == expected else {
+            throw BenchError("\(path) answered \(status): \(String(decoding: answer.prefix(300), as: UTF8.self))")
         }
-        if spec.kind == .batches, !String(buffer: answer).hasPrefix(#"{"accepted":1000,"#) {
-            throw BenchError("batch not wholly accepted: \(String(buffer: answer).prefix(300))")
+        if spec.kind == .batches, !answer.starts(with: Array(#"{"accepted":1000,"#.utf8)) {
+            throw BenchError("batch not wholly accepted: \(String(decoding: answer.prefix(300), as: UTF8.self))")
         }
         return ms
+    }
+}
+
+/// The clients' request times, or the first error one of them met.
+final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latencies: [Double] = []
+    private var error: (any Error)?
+
+    func add(_ l: [Double]) { lock.withLock { latencies += l } }
+    func fail(_ e: any Error) { lock.withLock { if error == nil { error = e } } }
+    func all() throws -> [Double] {
+        try lock.withLock {
+            if let error { throw error }
+            return latencies
+        }
     }
 }
