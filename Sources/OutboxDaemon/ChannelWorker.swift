@@ -23,6 +23,9 @@ struct ChannelWorker: Sendable {
     let stopping: StopFlag
     let drainTimeoutMillis: Int64
     let metrics: OutboxMetrics
+    /// With several daemons: the lease this worker sends under. Every claim is fenced by its
+    /// token, and no request starts unless the lease is trusted at that instant.
+    var lease: ChannelLease? = nil
 
     /// The pacer and the claimed messages it counts as `buffered`, under one lock: the loop,
     /// the claims and the sends (their write reports) all touch them.
@@ -71,8 +74,13 @@ struct ChannelWorker: Sendable {
                     logger.error("cannot save the channel's rate", metadata: ["channel": "\(config.name)", "error": "\(error)"])
                 }
             }
-            let pausedUntil = runtime.pause(nowMillis: now / Nanos.perMillisecond).map { pause in
+            var pausedUntil = runtime.pause(nowMillis: now / Nanos.perMillisecond).map { pause in
                 pause.untilMillis.map(TimeMath.nanos(millis:)) ?? now + 60 * Nanos.perSecond
+            }
+            // The trust check, right before any start: in the handover gap, or while renewals
+            // fail, the channel holds as if paused (unstarted claims go back to the queue).
+            if let hold = lease?.holdOffMillis() {
+                pausedUntil = min(pausedUntil ?? .max, TimeMath.add(now, TimeMath.nanos(millis: hold)))
             }
             if let lifted = runtime.takeLiftedPause(), let until = lifted.untilMillis {
                 do { try await store.liftEndedPause(channel: config.name, untilMillis: until) } catch {
@@ -80,7 +88,7 @@ struct ChannelWorker: Sendable {
                 }
             }
             let maxInFlight = config.maxInFlight ?? sender.maxInFlight
-            let stop = stopping.isSet || Task.isCancelled
+            let stop = stopping.isSet || Task.isCancelled || lease?.isLost == true
             let (action, message) = shared.state.withLock { s -> (ChannelPacer.Action, ClaimedMessage?) in
                 s.pacer.maxInFlight = maxInFlight
                 let action = s.pacer.next(now: now, pausedUntil: pausedUntil, stopping: stop)
@@ -99,7 +107,13 @@ struct ChannelWorker: Sendable {
                     defer { s.claimed.removeAll(); s.pacer.released() }
                     return s.claimed.map(\.id)
                 }
-                do { try await store.release(ids, nowMillis: clock.nowMillis()) } catch {
+                do {
+                    if let lease, let leased = store as? any LeaseStore {
+                        try await leased.release(ids, nowMillis: clock.nowMillis(), token: lease.token)
+                    } else {
+                        try await store.release(ids, nowMillis: clock.nowMillis())
+                    }
+                } catch {
                     logger.error("cannot return claimed messages to the queue; they are settled at the next start",
                                  metadata: ["channel": "\(config.name)", "error": "\(error)", "messages": "\(ids.count)"])
                 }
@@ -120,8 +134,14 @@ struct ChannelWorker: Sendable {
     private func claim(_ limit: Int, config: ChannelConfig, shared: Shared) async {
         let now = clock.now()
         do {
-            let claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: limit, rules: config.rules,
-                                               reach: config.messagingLimit)
+            let claimed: [ClaimedMessage]
+            if let lease, let leased = store as? any LeaseStore {
+                claimed = try await leased.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: limit, rules: config.rules,
+                                                 reach: config.messagingLimit, fence: (lease.daemon, lease.token))
+            } else {
+                claimed = try await store.claim(channel: config.name, nowMillis: now / Nanos.perMillisecond, limit: limit, rules: config.rules,
+                                                reach: config.messagingLimit)
+            }
             var nextDue: Int64?
             if claimed.isEmpty {
                 var next = try await store.nextDue(channel: config.name).map { TimeMath.nanos(millis: $0) } ?? .max
@@ -130,7 +150,9 @@ struct ChannelWorker: Sendable {
                     next = try await store.earliestHold(channel: config.name, nowMillis: now / Nanos.perMillisecond).map { TimeMath.nanos(millis: $0) }
                         ?? now + Nanos.perSecond
                 }
-                nextDue = min(next, now + 60 * Nanos.perSecond)
+                // With several daemons a submission through another one rings here by NOTIFY;
+                // the shorter look-again covers a lost listening connection.
+                nextDue = min(next, now + (lease == nil ? 60 : 2) * Nanos.perSecond)
             }
             shared.state.withLock { s in
                 s.claimed.append(contentsOf: claimed)
@@ -139,6 +161,11 @@ struct ChannelWorker: Sendable {
             // The loop may be waiting for these; an empty claim it finds by itself (a ring
             // would read as news and make it claim again).
             if !claimed.isEmpty { runtime.doorbell.ring() }
+        } catch StoreError.leaseLost {
+            lease?.markLost()
+            logger.error("channel lost: another daemon holds its lease now; starting nothing more for it", metadata: ["channel": "\(config.name)"])
+            shared.state.withLock { $0.pacer.claimFailed(retryAt: now + Nanos.perSecond) }
+            runtime.doorbell.ring()
         } catch {
             logger.error("channel worker: database error; retrying in 1s", metadata: ["channel": "\(config.name)", "error": "\(error)"])
             shared.state.withLock { $0.pacer.claimFailed(retryAt: now + Nanos.perSecond) }

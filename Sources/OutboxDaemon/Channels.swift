@@ -29,6 +29,21 @@ final class Channels: Sendable {
 
     var names: Set<String> { state.withLock { $0.names } }
 
+    /// With several daemons: tells the others of news on these channels (set once at start).
+    private let announcer = Mutex<(@Sendable (Set<String>) -> Void)?>(nil)
+    var announce: (@Sendable (Set<String>) -> Void)? {
+        get { announcer.withLock { $0 } }
+        set { announcer.withLock { $0 = newValue } }
+    }
+
+    /// News for these channels (new work, a status that moved their queue): wakes their
+    /// workers here, and the daemons that send them if another one does.
+    func wake(_ names: Set<String>) {
+        guard !names.isEmpty else { return }
+        for name in names { runtime(named: name)?.doorbell.ring() }
+        announce?(names)
+    }
+
     /// Wakes every channel's worker (statuses settled messages, unknown outcomes timed out).
     func ringAll() {
         for runtime in snapshot() { runtime.doorbell.ring() }

@@ -40,9 +40,9 @@ enum ConfigKeys {
     static let second: Int64 = 1_000, minute: Int64 = 60_000, hour: Int64 = 3_600_000, day: Int64 = 86_400_000
     static let mib: Int64 = 1 << 20
 
-    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels + subscribers + templates + marketing
+    static let all: [ConfigKey] = top + daemon + submission + sender + retry + scheduler + webhook + retention + portfolios + channels + subscribers + templates + marketing + cluster
 
-    static let top: [ConfigKey] = ["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels", "templates", "marketing"]
+    static let top: [ConfigKey] = ["daemon", "submission", "sender", "retry", "webhook", "scheduler", "portfolios", "retention", "channels", "templates", "marketing", "cluster"]
         .map { ConfigKey("", $0, .live) } + [ConfigKey("", "subscribers", .restart) { $0.subscribers != $1.subscribers }]
 
     static let daemon: [ConfigKey] = [
@@ -121,6 +121,11 @@ enum ConfigKeys {
         ConfigKey("marketing", "refuse_us_numbers", .restart) { $0.marketing.policy.refuseUSNumbers != $1.marketing.policy.refuseUSNumbers },
         ConfigKey("marketing", "optout_keywords", .restart) { $0.marketing.optOutWords.keywords != $1.marketing.optOutWords.keywords },
         ConfigKey("marketing", "optout_payloads", .restart) { $0.marketing.optOutWords.payloads != $1.marketing.optOutWords.payloads },
+    ]
+
+    static let cluster: [ConfigKey] = [
+        ConfigKey("cluster", "lease_ttl", range: second...(5 * minute), .restart) { $0.cluster.leaseTTLMillis != $1.cluster.leaseTTLMillis },
+        ConfigKey("cluster", "name", .restart) { $0.cluster.name != $1.cluster.name },
     ]
 
     /// `[[portfolios]]` keys reach the channels as their messaging limit (reported there as `portfolio`).

@@ -144,6 +144,15 @@ public enum ConfigLoader {
         config.retention = try retention(top.table("retention"))
         config.subscribers = try subscribers(top.array("subscribers"), resolve: resolve)
         (config.templates, config.marketing) = try templatesAndMarketing(top.table("templates"), top.table("marketing"))
+        let cluster = try top.table("cluster")
+        try cluster.allowKnown()
+        config.cluster.leaseTTLMillis = try cluster.duration("lease_ttl") ?? config.cluster.leaseTTLMillis
+        if let name = try cluster.string("name") {
+            guard !name.isEmpty, name.utf8.count <= 64, name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f && $0 != ":" }) else {
+                throw cluster.error("name", "must be 1 to 64 printable ASCII characters without spaces or ':'")
+            }
+            config.cluster.name = name
+        }
         return config
     }
 

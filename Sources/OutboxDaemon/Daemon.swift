@@ -31,8 +31,10 @@ public final class Daemon: Sendable {
 
     /// The webhook receiver's port once it listens (useful with port 0), else nil.
     public var webhookListeningPort: Int? { webhookPort.value }
-    /// SQLite's file lock (PostgreSQL's sole-daemon lock lives in its store); nil on PostgreSQL.
+    /// SQLite's file lock; nil on PostgreSQL (several daemons share it, under channel leases).
     private let lock: DatabaseLock?
+    /// This daemon's side of the channel leases (PostgreSQL); nil on SQLite.
+    let keeper: LeaseKeeper?
 
     /// Opens the database (creating and migrating it), settles what a previous run left
     /// mid-request, and builds the services. Nothing listens until `run`.
@@ -51,7 +53,9 @@ public final class Daemon: Sendable {
         try SocketPath.prepare(config.socketPath)
         store.setMarketingHold(millis: config.marketing.policy.limitHoldMillis)
         let now = clock.nowMillis()
-        let interrupted = try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
+        // With several daemons, what one left mid-request is settled by whoever takes its
+        // channel's lease over (a restart has a new daemon id, so it is a takeover too).
+        let interrupted = store is any LeaseStore ? 0 : try await store.recoverInterrupted(nowMillis: now, waitMillis: config.retry.unknownOutcomeWaitMillis)
         if interrupted > 0 {
             logger.warning("found messages interrupted mid-request by the last stop; waiting for their status before resending",
                            metadata: ["count": "\(interrupted)", "wait": "\(DurationText.format(milliseconds: config.retry.unknownOutcomeWaitMillis))"])
@@ -95,8 +99,14 @@ public final class Daemon: Sendable {
         // The dispatcher claims nothing before both listeners are bound (a port in use stops
         // the daemon with nothing left `sending`).
         let gate = StartGate(listeners: listen == nil ? 1 : 2)
+        let keeper = (store as? any LeaseStore).map {
+            LeaseKeeper(store: $0, channels: channels, settings: config.cluster, connectTimeoutMillis: config.sender.connectTimeoutMillis,
+                        unknownWaitMillis: config.retry.unknownOutcomeWaitMillis, clock: clock, logger: logger, metrics: metrics)
+        }
+        self.keeper = keeper
+        if keeper != nil, let leased = store as? any LeaseStore { channels.announce = { names in Task { await leased.announce(names) } } }
         let dispatcher = Dispatcher(channels: channels, store: store, transport: transport, config: config, clock: clock, logger: logger, metrics: metrics,
-                                    gate: gate)
+                                    gate: gate, keeper: keeper)
         let prober = HealthProber(channels: channels, store: store, api: transport as? any AccountAPI,
                                   timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)
         let webhookSettings = Box(config.webhook)
@@ -206,12 +216,8 @@ final class Box<T: Sendable>: Sendable {
 }
 
 extension Daemon {
-    /// Opens the store `[daemon] database` names: a SQLite file under an exclusive file lock,
-    /// or a PostgreSQL database this daemon takes alone (several daemons on one database need
-    /// channel leases, which are not built yet).
-    /// How often (every 250 ms) a start retries PostgreSQL's sole-daemon lock: about 5 s.
-    static let soleLockRetries = 20
-
+    /// Opens the store `[daemon] database` names: a SQLite file under an exclusive file lock
+    /// (one daemon), or a PostgreSQL database any number of daemons share.
     static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> (any OutboxStore, DatabaseLock?) {
         switch location {
         case .sqlite(let path):
@@ -219,19 +225,7 @@ extension Daemon {
             let lock = try DatabaseLock(databasePath: path)
             return (try SQLiteOutboxStore(path: path), lock)
         case .postgres(let url):
-            let store = try await PostgresOutboxStore.open(url, logger: logger)
-            // A daemon that was just killed holds the lock until the server notices its
-            // session ended (moments, or longer on a loaded server): a restart waits for that.
-            var sole = try await store.takeSoleDaemonLock()
-            for _ in 0..<Self.soleLockRetries where !sole {
-                try await Task.sleep(for: .milliseconds(250))
-                sole = try await store.takeSoleDaemonLock()
-            }
-            guard sole else {
-                store.close()
-                throw DaemonError.startup("another wa-outbox daemon is using this database (\(url)); this version runs one daemon per PostgreSQL database: stop it first")
-            }
-            return (store, nil)
+            return (try await PostgresOutboxStore.open(url, logger: logger), nil)
         }
     }
 }

@@ -40,6 +40,8 @@ public struct DaemonConfig: Sendable {
     public var templates = TemplateSyncSettings()
     /// Opt-out words and the rules for marketing templates (`[marketing]`).
     public var marketing = MarketingSettings()
+    /// Several daemons on one PostgreSQL database (`[cluster]`).
+    public var cluster = ClusterSettings()
 
     /// Which store `databasePath` names (a URL that does not parse was refused at load).
     public var database: DatabaseLocation { (try? DatabaseLocation(databasePath)) ?? .sqlite(path: databasePath) }
@@ -183,5 +185,14 @@ public struct TemplateSyncSettings: Sendable, Equatable {
 public struct MarketingSettings: Sendable, Equatable {
     public var policy = MarketingPolicy()
     public var optOutWords = OptOutWords()
+    public init() {}
+}
+
+/// `[cluster]`: channel leases when several daemons share a PostgreSQL database.
+public struct ClusterSettings: Sendable, Equatable {
+    /// A lease not seen renewed for this long may be taken over (the failover time, about).
+    public var leaseTTLMillis: Int64 = 7_000
+    /// This daemon's name in stats (default: the host name).
+    public var name: String?
     public init() {}
 }

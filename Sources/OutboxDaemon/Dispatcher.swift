@@ -24,6 +24,9 @@ final class Dispatcher: Service, Sendable {
     let metrics: OutboxMetrics
     /// Opens when the listeners are bound: nothing is claimed before.
     let gate: StartGate
+    /// With several daemons on one database: which channels this one sends. Without it
+    /// (SQLite), every configured channel has a worker.
+    let keeper: LeaseKeeper?
     private let stopping = StopFlag()
     private let sweeperBell = Doorbell()
     private let commands: AsyncStream<Command>
@@ -31,14 +34,17 @@ final class Dispatcher: Service, Sendable {
 
     enum Command: Sendable {
         case start(ChannelRuntime)
+        /// The keeper took the channel's lease: a worker sends under it.
+        case acquired(ChannelRuntime, ChannelLease)
         case stop(String)
-        case exited(String)
+        case exited(String, ChannelLease?)
         case shutdown
     }
 
     init(channels: Channels, store: any OutboxStore, transport: any MessageTransport, config: DaemonConfig, clock: any OutboxClock, logger: Logger,
-         metrics: OutboxMetrics, gate: StartGate = StartGate(listeners: 0)) {
+         metrics: OutboxMetrics, gate: StartGate = StartGate(listeners: 0), keeper: LeaseKeeper? = nil) {
         self.metrics = metrics
+        self.keeper = keeper
         self.gate = gate
         self.channels = channels
         self.store = store
@@ -49,8 +55,11 @@ final class Dispatcher: Service, Sendable {
         (commands, commandSink) = AsyncStream.makeStream(of: Command.self)
     }
 
-    /// Starts sending `runtime`'s channel (added by a reload).
-    func start(_ runtime: ChannelRuntime) { commandSink.yield(.start(runtime)) }
+    /// Starts sending `runtime`'s channel (added by a reload). With leases, the keeper starts
+    /// the worker once it holds the channel.
+    func start(_ runtime: ChannelRuntime) {
+        if keeper == nil { commandSink.yield(.start(runtime)) } else { keeper?.bell.ring() }
+    }
 
     /// Stops the channel's worker (removed by a reload): it claims nothing more, lets its
     /// in-flight requests finish and returns its unstarted claims to the queue.
@@ -68,12 +77,20 @@ final class Dispatcher: Service, Sendable {
             await withDiscardingTaskGroup { outer in
                 outer.addTask { await recorder.run() }
                 outer.addTask { await self.sweepSettlements() }
+                if let keeper {
+                    keeper.connect(acquired: { [commandSink] in commandSink.yield(.acquired($0, $1)) },
+                                   stop: { [commandSink] in commandSink.yield(.stop($0)) })
+                    outer.addTask { await keeper.run() }
+                }
                 await superviseWorkers(recorder: recorder)
+                // Every worker exited and released its lease; the keeper's row goes too.
+                keeper?.finish()
                 recorder.close()
                 sweeperBell.ring()
             }
         } onGracefulShutdown: {
             self.gate.giveUp()
+            self.keeper?.stopAcquiring()
             self.stopping.set()
             self.commandSink.yield(.shutdown)
             self.sweeperBell.ring()
@@ -86,50 +103,61 @@ final class Dispatcher: Service, Sendable {
     private func superviseWorkers(recorder: AttemptRecorder) async {
         var running: [String: (runtime: ChannelRuntime, stop: StopFlag)] = [:]
         // A channel that came back while its old worker still drains: started when that one exits.
-        var waiting: [String: ChannelRuntime] = [:]
+        var waiting: [String: (runtime: ChannelRuntime, lease: ChannelLease?)] = [:]
         var shuttingDown = false
         await withDiscardingTaskGroup { workers in
-            func launch(_ runtime: ChannelRuntime) {
+            func launch(_ runtime: ChannelRuntime, lease: ChannelLease?) {
                 let stop = StopFlag()
                 running[runtime.name] = (runtime, stop)
                 let worker = ChannelWorker(
                     runtime: runtime, store: store, transport: transport, recorder: recorder, policy: config.retry,
                     sender: config.sender, clock: clock, logger: logger, stopping: stop,
-                    drainTimeoutMillis: config.drainTimeoutMillis, metrics: metrics)
+                    drainTimeoutMillis: config.drainTimeoutMillis, metrics: metrics, lease: lease)
                 workers.addTask {
                     await worker.run()
-                    self.commandSink.yield(.exited(runtime.name))
+                    self.commandSink.yield(.exited(runtime.name, lease))
                 }
             }
-            for runtime in channels.snapshot() { launch(runtime) }
+            if keeper == nil { for runtime in channels.snapshot() { launch(runtime, lease: nil) } }
             for await command in commands {
                 switch command {
                 case .start(let runtime) where !shuttingDown:
                     if let old = running[runtime.name] {
                         if old.runtime === runtime, !old.stop.isSet { continue }
-                        waiting[runtime.name] = runtime
+                        waiting[runtime.name] = (runtime, nil)
                     } else {
-                        launch(runtime)
+                        launch(runtime, lease: nil)
                         logger.info("channel worker started", metadata: ["channel": "\(runtime.name)"])
                     }
                 case .start:
                     continue
+                case .acquired(let runtime, let lease):
+                    if shuttingDown {
+                        await keeper?.workerExited(lease)
+                    } else if running[runtime.name] != nil {
+                        waiting[runtime.name] = (runtime, lease)
+                    } else {
+                        launch(runtime, lease: lease)
+                        logger.info("channel worker started", metadata: ["channel": "\(runtime.name)", "lease_token": "\(lease.token)"])
+                    }
                 case .stop(let name):
-                    waiting[name] = nil
+                    if let lease = waiting.removeValue(forKey: name)?.lease { await keeper?.workerExited(lease) }
                     if let entry = running[name] {
                         entry.stop.set()
                         entry.runtime.doorbell.ring()
                     }
-                case .exited(let name):
+                case .exited(let name, let lease):
                     running[name] = nil
+                    if let lease { await keeper?.workerExited(lease) }
                     if let next = waiting.removeValue(forKey: name), !shuttingDown {
-                        launch(next)
+                        launch(next.runtime, lease: next.lease)
                         logger.info("channel worker started", metadata: ["channel": "\(name)"])
                     } else if !shuttingDown {
                         logger.info("channel worker stopped", metadata: ["channel": "\(name)"])
                     }
                 case .shutdown:
                     shuttingDown = true
+                    for entry in waiting.values { if let lease = entry.lease { await keeper?.workerExited(lease) } }
                     waiting = [:]
                     for entry in running.values {
                         entry.stop.set()

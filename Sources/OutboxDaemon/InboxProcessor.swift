@@ -137,9 +137,7 @@ final class InboxProcessor: Service, Sendable {
             let effects = try await store.applyInbox(part, nowMillis: clock.nowMillis())
             act(on: effects.failures)
             if !effects.catalogChanged.isEmpty { await onCatalogChange(effects.catalogChanged) }
-            for channel in effects.moved {
-                registry.runtime(named: channel)?.doorbell.ring()
-            }
+            registry.wake(Set(effects.moved))
         }
         for item in pending {
             var processed = process(item)

@@ -88,9 +88,7 @@ struct MessagesController: Sendable {
             let results = try await submitQueue.submit(submissions)
             // Wake the channels that got work due now; scheduled messages wake them when due.
             let now = clock.nowMillis()
-            for channel in Set(submissions.filter { ($0.notBeforeMillis ?? 0) <= now }.map(\.channel)) {
-                registry.runtime(named: channel)?.doorbell.ring()
-            }
+            registry.wake(Set(submissions.filter { ($0.notBeforeMillis ?? 0) <= now }.map(\.channel)))
             return results
         } catch let e as StoreError {
             throw APIErrorBody(.unavailable, "nothing was stored: \(e)")

@@ -16,6 +16,11 @@ extension OutboxMetrics {
         }
     }
 
+    /// This daemon took, released or lost a channel's lease (a handover, seen from here).
+    func leaseChange(channel: String, change: String) {
+        counter(Series.leaseChanges, ["channel": channel, "change": change]).increment()
+    }
+
     /// One request to the API and what the policy decided.
     func attempt(channel: String, result: SendResult, decision: SendDecision, nanos: Int64) {
         let errorClass = Self.errorClass(result)

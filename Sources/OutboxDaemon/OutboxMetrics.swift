@@ -68,6 +68,8 @@ public final class OutboxMetrics: Sendable {
         static let failed = "wa_outbox_messages_failed_total"
         static let expired = "wa_outbox_messages_expired_total"
         static let attempts = "wa_outbox_attempts_total"
+        /// Channel leases (several daemons): `change` is acquired, taken_over, released or lost.
+        static let leaseChanges = "wa_outbox_lease_changes_total"
         static let sendDuration = "wa_outbox_send_duration_seconds"
         static let submitCommit = "wa_outbox_submit_commit_seconds"
         static let answerToCommit = "wa_outbox_answer_to_commit_seconds"

@@ -95,7 +95,7 @@ extension PostgresOutboxStore {
                             claimed.append(ClaimedMessage(
                                 id: message.id, channel: channel, recipient: message.recipient, type: message.type, payload: try row.get("payload"),
                                 history: AttemptHistory(counted: try row.get("attempts"), rateLimited: try row.get("rate_limited")),
-                                createdMillis: try row.get("created_at")))
+                                createdMillis: try row.get("created_at"), claimToken: fence?.token))
                         }
                     }
                     if rows.count < page { break }

@@ -14,6 +14,18 @@ extension PostgresOutboxStore {
         }
     }
 
+    /// Puts claimed messages back in the queue, fenced: only rows still carrying `token` (after a
+    /// takeover they are the new owner's unknown outcomes, or claimed again).
+    public func release(_ ids: [Int64], nowMillis: Int64, token: Int64) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try await write { conn in
+            try await conn.exec("""
+                UPDATE messages SET state = 'queued', updated_at = \(nowMillis)
+                WHERE id = ANY(\(ids)) AND state = 'sending' AND NOT awaiting_settlement AND claim_token = \(token)
+                """, logger: self.logger)
+        }
+    }
+
     /// Writes a batch of finished attempts and applies each decision, in one transaction.
     /// The common case (the API took the message, no alias, no error facts) is written for the
     /// whole batch in four statements (`recordSent`); the rest one by one, in order.
@@ -38,9 +50,10 @@ extension PostgresOutboxStore {
                 }
                 try await conn.exec("""
                     INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
-                                          fbtrace_id, message_status, wa_id)
+                                          fbtrace_id, message_status, wa_id, claim_token)
                     VALUES (\(r.message.id), \(r.message.channel), \(r.startedMillis), \(r.result.outcome.rawValue), \(failure?.httpStatus), \(failure?.code),
-                            \(failure?.title), \(failure?.details), \(r.latencyMillis), \(failure?.traceID), \(accepted.status), \(accepted.waID))
+                            \(failure?.title), \(failure?.details), \(r.latencyMillis), \(failure?.traceID), \(accepted.status), \(accepted.waID),
+                            \(r.message.claimToken))
                     """, logger: self.logger)
                 if let waID = accepted.waID {
                     try await self.recordAlias(conn, channel: r.message.channel, recipient: r.message.recipient, alias: waID, nowMillis: nowMillis)
@@ -78,19 +91,20 @@ extension PostgresOutboxStore {
             let h = r.message.history.adding(r.result)
             return SentRow(id: r.message.id, channel: r.message.channel, recipient: r.message.recipient, at: r.startedMillis, latency: r.latencyMillis,
                            status: status, waID: waID, wamid: wamid, counted: h.counted, rateLimited: h.rateLimited,
-                           hold: r.pairIntervalMillis > 0 ? r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis : nil)
+                           hold: r.pairIntervalMillis > 0 ? r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis : nil,
+                           token: r.message.claimToken)
         }
         let json = String(decoding: try JSONEncoder().encode(rows), as: UTF8.self)
-        let columns = "id bigint, channel text, recipient text, at bigint, latency bigint, status text, wa_id text, wamid text, counted integer, rate_limited integer, hold bigint"
+        let columns = "id bigint, channel text, recipient text, at bigint, latency bigint, status text, wa_id text, wamid text, counted integer, rate_limited integer, hold bigint, token bigint"
         try await conn.exec(PostgresQuery(unsafeSQL: """
-            INSERT INTO attempts (message_id, channel, at, outcome, latency_ms, message_status, wa_id)
-            SELECT r.id, r.channel, r.at, 'accepted', r.latency, r.status, r.wa_id FROM json_to_recordset($1::json) AS r(\(columns)) ORDER BY r.id
+            INSERT INTO attempts (message_id, channel, at, outcome, latency_ms, message_status, wa_id, claim_token)
+            SELECT r.id, r.channel, r.at, 'accepted', r.latency, r.status, r.wa_id, r.token FROM json_to_recordset($1::json) AS r(\(columns)) ORDER BY r.id
             """, binds: Self.binds(json)), logger: logger)
         let changed = try await conn.rows(PostgresQuery(unsafeSQL: """
             UPDATE messages m SET state = 'sent', wamid = r.wamid, sent_at = $2, updated_at = $2, attempts = r.counted, rate_limited = r.rate_limited,
                    awaiting_settlement = false, last_error = NULL
             FROM json_to_recordset($1::json) AS r(\(columns))
-            WHERE m.id = r.id AND m.state = 'sending'
+            WHERE m.id = r.id AND m.state = 'sending' AND m.claim_token IS NOT DISTINCT FROM r.token
             RETURNING m.id
             """, binds: Self.binds(json, nowMillis)), logger: logger).map { try $0.get("id", as: Int64.self) }
         if !changed.isEmpty {
@@ -132,7 +146,7 @@ extension PostgresOutboxStore {
             let changed = try await conn.rows("""
                 UPDATE messages SET state = 'sent', wamid = \(wamid), sent_at = \(nowMillis), updated_at = \(nowMillis), attempts = \(h.counted),
                        rate_limited = \(h.rateLimited), awaiting_settlement = false, last_error = NULL
-                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                WHERE id = \(m.id) AND state = 'sending' AND claim_token IS NOT DISTINCT FROM \(m.claimToken) RETURNING id
                 """, logger: logger)
             // A status webhook can have moved the message on while its answer was on the way.
             if !changed.isEmpty {
@@ -142,7 +156,7 @@ extension PostgresOutboxStore {
             let changed = try await conn.rows("""
                 UPDATE messages SET state = 'failed', last_error = \(reason), updated_at = \(nowMillis), attempts = \(h.counted), rate_limited = \(h.rateLimited),
                        awaiting_settlement = false
-                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                WHERE id = \(m.id) AND state = 'sending' AND claim_token IS NOT DISTINCT FROM \(m.claimToken) RETURNING id
                 """, logger: logger)
             if !changed.isEmpty { try await logFailed(conn, channel: m.channel, messageID: m.id, at: nowMillis, reason: reason, error: failure) }
         case .retry(let due):
@@ -150,13 +164,13 @@ extension PostgresOutboxStore {
             try await conn.exec("""
                 UPDATE messages SET state = 'queued', due_at = \(due), last_error = \(failure?.summary), updated_at = \(nowMillis), attempts = \(h.counted),
                        rate_limited = \(h.rateLimited), awaiting_settlement = false
-                WHERE id = \(m.id) AND state = 'sending'
+                WHERE id = \(m.id) AND state = 'sending' AND claim_token IS NOT DISTINCT FROM \(m.claimToken)
                 """, logger: logger)
         case .awaitSettlement(let until):
             let changed = try await conn.rows("""
                 UPDATE messages SET awaiting_settlement = true, due_at = \(until), last_error = \(failure?.summary), updated_at = \(nowMillis),
                        attempts = \(h.counted), rate_limited = \(h.rateLimited)
-                WHERE id = \(m.id) AND state = 'sending' RETURNING id
+                WHERE id = \(m.id) AND state = 'sending' AND claim_token IS NOT DISTINCT FROM \(m.claimToken) RETURNING id
                 """, logger: logger)
             if !changed.isEmpty {
                 try await logEvent(conn, .unknownOutcome, channel: m.channel, messageID: m.id, at: nowMillis, data: [
@@ -166,7 +180,7 @@ extension PostgresOutboxStore {
             }
         case .pauseChannel(let reason, let until):
             try await conn.exec("""
-                UPDATE messages SET state = 'queued', due_at = \(nowMillis), last_error = \(reason), updated_at = \(nowMillis) WHERE id = \(m.id) AND state = 'sending'
+                UPDATE messages SET state = 'queued', due_at = \(nowMillis), last_error = \(reason), updated_at = \(nowMillis) WHERE id = \(m.id) AND state = 'sending' AND claim_token IS NOT DISTINCT FROM \(m.claimToken)
                 """, logger: logger)
             try await setPause(conn, channel: m.channel, reason: reason, untilMillis: until, nowMillis: nowMillis)
         }
@@ -252,9 +266,10 @@ private struct SentRow: Encodable {
     var counted: Int
     var rateLimited: Int
     var hold: Int64?
+    var token: Int64?
 
     enum CodingKeys: String, CodingKey {
-        case id, channel, recipient, at, latency, status, wamid, counted, hold
+        case id, channel, recipient, at, latency, status, wamid, counted, hold, token
         case waID = "wa_id"
         case rateLimited = "rate_limited"
     }

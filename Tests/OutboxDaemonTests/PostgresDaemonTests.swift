@@ -3,6 +3,7 @@ import OutboxAPI
 import OutboxCore
 import OutboxDaemon
 import OutboxStore
+import OutboxStorePostgres
 import Sandbox
 import Testing
 import TestSupport
@@ -45,18 +46,45 @@ struct PostgresDaemonTests {
         }
     }
 
-    @Test("a second daemon on the same database is refused until channel leases exist")
-    func secondDaemonRefused() async throws {
-        try await withSandbox { _, url in
-            let c = try config(url)
-            try await withDaemon(c, dir: dir) { _ in
-                var other = c
-                other.socketPath = dir.file("other.sock")
-                do {
-                    _ = try await Daemon.build(config: other, logger: .init(label: "second"))
-                    Issue.record("a second daemon started on the same database")
-                } catch {
-                    #expect("\(error)".contains("another wa-outbox daemon is using this database"))
+    @Test("two daemons share the outbox: each channel sent by one, every message once, and a graceful stop hands its channels over")
+    func twoDaemonsShare() async throws {
+        try await withSandbox { sandbox, url in
+            var a = testConfig(dir: dir, baseURL: url, channels: ["c1", "c2", "c3", "c4"].map { TestChannel($0, key: "key-" + $0, messagesPerSecond: 50) })
+            a.databasePath = try #require(TestPostgres.url) + "&options=-c%20search_path%3D" + schema
+            a.cluster.leaseTTLMillis = 1_500
+            a.cluster.name = "a"
+            var b = a
+            b.socketPath = dir.file("b.sock")
+            b.cluster.name = "b"
+            try await withDaemon(a, dir: dir) { da in
+                let store = try #require(da.daemon.store as? PostgresOutboxStore)
+                var ids: [String] = []
+                try await withDaemon(b, dir: dir) { db in
+                    // Both are up: the four channels spread two and two (the assignment is even).
+                    let spread = try await eventually(timeoutSeconds: 15) {
+                        let owners = try await store.leases().compactMap(\.owner)
+                        return owners.count == 4 && Set(owners).count == 2 && Dictionary(grouping: owners, by: { $0 }).values.allSatisfy { $0.count == 2 }
+                    }
+                    #expect(spread)
+                    for i in 0..<40 {
+                        let via = i.isMultiple(of: 2) ? da : db
+                        ids.append(try await via.sendText("m\(i)", to: "+49151000000\(i % 10)", channel: "c\(1 + i % 4)"))
+                    }
+                    for id in ids { _ = try await da.waitFor(id, in: [.sent], timeoutSeconds: 20) }
+                }
+                // b stopped gracefully: a holds all four channels within about two seconds.
+                let stopped = Date()
+                _ = try await eventually(timeoutSeconds: 10) { try await store.leases().allSatisfy { $0.owner?.hasPrefix("a:") == true } }
+                #expect(Date().timeIntervalSince(stopped) < 4)
+                for i in 40..<60 {
+                    ids.append(try await da.sendText("m\(i)", to: "+49151000000\(i % 10)", channel: "c\(1 + i % 4)"))
+                }
+                for id in ids.suffix(20) { _ = try await da.waitFor(id, in: [.sent], timeoutSeconds: 20) }
+                // Each message reached the API exactly once, and no graceful handover left an unknown outcome.
+                let seen = sandbox.state.received().map(\.callbackData)
+                #expect(seen.count == 60 && Set(seen).count == 60)
+                for id in ids {
+                    #expect(try await da.message(id).attempts?.map(\.outcome) == [.accepted])
                 }
             }
         }
