@@ -25,6 +25,8 @@ extension PostgresOutboxStore {
                     SELECT 1 FROM channel_leases WHERE channel = \(channel) AND owner = \(fence.daemon) AND token = \(fence.token) FOR SHARE
                     """, logger: self.logger).isEmpty) else { throw StoreError.leaseLost(channel: channel) }
             }
+            // Before any message row (see `lockEventLog`): a claim may expire or fail some.
+            try await self.lockEventLog(conn)
             var planner = ClaimPlanner(limit: limit, nowMillis: nowMillis, rules: rules, reach: reach, spamHold: try await self.spamHold(conn, channel: channel))
             var claimed: [ClaimedMessage] = []
             for priority in planner.priorities where !planner.isFull {

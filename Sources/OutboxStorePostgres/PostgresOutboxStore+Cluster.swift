@@ -64,3 +64,15 @@ extension PostgresOutboxStore {
 private extension Int32 {
     var asInt: Int { Int(self) }
 }
+
+extension PostgresOutboxStore {
+    /// Audit: how many attempts of `channel` were started under lease `token` after `afterMillis`
+    /// (a stale owner must start none once it lost the channel).
+    public func attemptsUnderToken(channel: String, token: Int64, startedAfter afterMillis: Int64) async throws(StoreError) -> Int {
+        try await read { conn in
+            try await conn.value("""
+                SELECT count(*) FROM attempts WHERE channel = \(channel) AND claim_token = \(token) AND at > \(afterMillis) AND outcome <> 'unknown_outcome'
+                """, as: Int64.self, logger: self.logger).map(Int.init) ?? 0
+        }
+    }
+}

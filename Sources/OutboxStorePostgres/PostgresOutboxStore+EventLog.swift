@@ -8,6 +8,12 @@ extension PostgresOutboxStore {
     /// seen every id below it (the cursor contract). Without it, two daemons' transactions could
     /// commit ids 8 and 7 in that order, and a reader between them would skip 7 forever.
     /// Keyed by the schema too: outboxes in other schemas of the database do not wait.
+    ///
+    /// Lock order: a transaction that may write an event takes this lock before it locks any
+    /// `messages`, `inbox` or `channel_state` row (after a `channel_leases` row is fine: nobody
+    /// holding this lock waits for one). Taken later, it deadlocks: a status webhook holding it
+    /// waits for a message row that a recorder holds while waiting for it (seen with three
+    /// daemons). Only a submission takes it last, as it locks no existing row.
     static let eventLogLockKey: Int32 = 0x7761_6F65
 
     func lockEventLog(_ conn: PostgresConnection) async throws {

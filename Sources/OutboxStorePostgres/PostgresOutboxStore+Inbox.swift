@@ -54,6 +54,7 @@ extension PostgresOutboxStore {
     @discardableResult
     public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         try await write { conn in
+            try await self.lockEventLog(conn)
             var effects = InboxEffects()
             for p in processed {
                 // The row lock makes two daemons applying the same payload take turns; the second sees it processed.

@@ -32,6 +32,7 @@ extension PostgresOutboxStore {
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await write { conn in
+            try await self.lockEventLog(conn)
             var sent: [AttemptRecord] = []
             for r in records {
                 if case .accepted(let wamid, _, let waID) = r.result, case .sent(let decided) = r.decision, decided == wamid,

@@ -12,6 +12,7 @@ extension PostgresOutboxStore {
     @discardableResult
     public func recoverInterrupted(nowMillis: Int64, waitMillis: Int64) async throws(StoreError) -> Int {
         try await write { conn in
+            try await self.lockEventLog(conn)
             let detail = "the daemon stopped while this message was being sent"
             let rows = try await conn.rows("""
                 SELECT id, channel, updated_at FROM messages WHERE state = 'sending' AND NOT awaiting_settlement FOR UPDATE
@@ -39,6 +40,7 @@ extension PostgresOutboxStore {
     @discardableResult
     public func settleOverdue(nowMillis: Int64, action: RetryPolicy.UnknownOutcomeAction, maxAttempts: Int) async throws(StoreError) -> Int {
         try await write { conn in
+            try await self.lockEventLog(conn)
             let rows = try await conn.rows("""
                 SELECT id, attempts FROM messages WHERE state = 'sending' AND awaiting_settlement AND due_at <= \(nowMillis) FOR UPDATE
                 """, logger: self.logger)

@@ -112,6 +112,7 @@ extension PostgresOutboxStore {
     /// Cancels an import's queued messages.
     public func cancel(importID: String, nowMillis: Int64) async throws(StoreError) -> Int {
         try await write { conn in
+            try await self.lockEventLog(conn)
             guard try await conn.value("SELECT EXISTS (SELECT 1 FROM messages WHERE import_id = \(importID))", as: Bool.self, logger: self.logger) == true else {
                 throw StoreError.notFound
             }

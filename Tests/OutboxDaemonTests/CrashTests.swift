@@ -29,6 +29,9 @@ struct CrashTests {
             log_level = "warning"
             drain_timeout = "2s"
 
+            [cluster]
+            lease_ttl = "2s"                # PostgreSQL: the restarted daemon (a new id) takes the channel over after this
+
             [retry]
             base_delay = "10ms"
             max_delay = "50ms"
