@@ -41,6 +41,8 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
     public var unreachableReason: String?
     /// The channel's template catalog: size, paused templates, last sync (nil before the first).
     public var templates: CatalogStatus?
+    /// Several daemons: which one sends the channel (nil on SQLite).
+    public var sentBy: ChannelSender?
 
     enum CodingKeys: String, CodingKey {
         case name, api, queued, sending, awaitingSettlement = "awaiting_settlement", sent1m = "sent_1m", failed1m = "failed_1m"
@@ -49,7 +51,7 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         case enforceWindow = "enforce_window", openWindows = "open_windows", portfolio, tierUsed = "tier_used", tierLimit = "tier_limit"
         case spamHold = "spam_hold", pricedToday = "priced_today"
         case unreachable, unreachableSince = "unreachable_since", unreachableReason = "unreachable_reason"
-        case templates
+        case templates, sentBy = "sent_by"
     }
 
     public init(name: String, api: String, queued: Int, sending: Int, awaitingSettlement: Int, sent1m: Int, failed1m: Int,
@@ -103,6 +105,7 @@ public struct ChannelStatus: Codable, Sendable, Equatable {
         try c.encode(unreachableSince, forKey: .unreachableSince)
         try c.encode(unreachableReason, forKey: .unreachableReason)
         try c.encodeIfPresent(templates, forKey: .templates)
+        try c.encodeIfPresent(sentBy, forKey: .sentBy)
     }
 }
 
@@ -203,8 +206,10 @@ public struct ChannelsDocument: Codable, Sendable, Equatable {
     public var portfolios: [PortfolioStatus]?
     /// Retention's policy and its last pass; nil until a pass ran.
     public var retention: RetentionStatus?
+    /// Several daemons: every daemon sharing the outbox (nil on SQLite).
+    public var daemons: [DaemonStatus]?
 
-    enum CodingKeys: String, CodingKey { case channels, databaseBytes = "database_bytes", portfolios, retention }
+    enum CodingKeys: String, CodingKey { case channels, databaseBytes = "database_bytes", portfolios, retention, daemons }
 
     public init(channels: [ChannelStatus], databaseBytes: Int64, portfolios: [PortfolioStatus]? = nil, retention: RetentionStatus? = nil) {
         self.channels = channels
@@ -227,8 +232,14 @@ public struct HealthDocument: Codable, Sendable, Equatable {
     public var channels: [String: String]
     /// Per channel: its state, its last successful send and, when probed, 360dialog's view.
     public var channelHealth: [String: ChannelHealth]?
+    /// Several daemons: this daemon's id, every daemon's liveness, and who sends each channel.
+    public var daemon: String?
+    public var daemons: [DaemonStatus]?
+    public var sentBy: [String: ChannelSender]?
 
-    enum CodingKeys: String, CodingKey { case status, database, reason, version, startedAt = "started_at", channels, channelHealth = "channel_health" }
+    enum CodingKeys: String, CodingKey {
+        case status, database, reason, version, startedAt = "started_at", channels, channelHealth = "channel_health", daemon, daemons, sentBy = "sent_by"
+    }
 
     public init(status: String, database: String, version: String, startedAt: String, channels: [String: String]) {
         self.status = status

@@ -17,7 +17,9 @@ public struct DaemonLiveness: Sendable, Equatable {
     public mutating func observe(_ beats: [String: Int64], nowMillis: Int64) {
         for (id, n) in beats {
             if let s = seen[id], s.beats == n { continue }
-            seen[id] = (n, nowMillis, seen[id]?.firstMillis ?? nowMillis)
+            // Alive without a break since: a row that had gone quiet for a ttl starts over.
+            let first = seen[id].map { nowMillis - $0.sinceMillis < ttlMillis ? $0.firstMillis : nowMillis } ?? nowMillis
+            seen[id] = (n, nowMillis, first)
         }
         for id in seen.keys where beats[id] == nil { seen[id] = nil }
     }

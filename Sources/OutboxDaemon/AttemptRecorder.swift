@@ -22,6 +22,8 @@ final class AttemptRecorder: Sendable {
     private struct State {
         var pending: [Entry] = []
         var closed = false
+        /// Channels of the batch being written now.
+        var writing: Set<String> = []
     }
 
     private let store: any OutboxStore
@@ -54,6 +56,18 @@ final class AttemptRecorder: Sendable {
         doorbell.ring()
     }
 
+    /// Returns once every attempt of `channel` handed in so far is written (or after
+    /// `timeoutMillis`): a lease is released only after its answers are in the store, so the
+    /// next owner never mistakes a recorded answer for an unknown outcome.
+    func written(channel: String, timeoutMillis: Int64) async {
+        let deadline = TimeMath.add(clock.now(), TimeMath.nanos(millis: timeoutMillis))
+        while clock.now() < deadline {
+            let busy = state.withLock { s in s.writing.contains(channel) || s.pending.contains { $0.record.message.channel == channel } }
+            if !busy { return }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     /// No more records will come; `run` returns once the last are written.
     func close() {
         state.withLock { $0.closed = true }
@@ -72,8 +86,10 @@ final class AttemptRecorder: Sendable {
         while true {
             let (batch, closed) = state.withLock { s -> ([Entry], Bool) in
                 defer { s.pending.removeAll(keepingCapacity: true) }
+                s.writing = Set(s.pending.map(\.record.message.channel))
                 return (s.pending, s.closed)
             }
+            defer { state.withLock { $0.writing = [] } }
             if batch.isEmpty {
                 if closed { return }
                 await doorbell.wait()

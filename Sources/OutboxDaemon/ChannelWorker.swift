@@ -55,6 +55,11 @@ struct ChannelWorker: Sendable {
                 logger.warning("drain timeout: cutting off requests still in flight; their outcome is unknown",
                                metadata: ["channel": "\(config.name)", "in_flight": "\(runtime.inFlight)"])
                 tasks.cancelAll()
+            } else if lease?.isLost == true {
+                // A claim still waiting on the database (a connection the server dropped while
+                // this daemon was frozen, say) must not keep the worker, and so the channel's
+                // next lease, waiting: whatever it took is fenced, and the new owner settles it.
+                tasks.cancelAll()
             }
         }
     }
@@ -63,6 +68,8 @@ struct ChannelWorker: Sendable {
     private func loop(_ shared: Shared, tasks: inout DiscardingTaskGroup) async {
         var limit = config.messagesPerSecond
         while true {
+            // Lost: start nothing more, and do not wait for a claim in progress to return.
+            if lease?.isLost == true { return }
             let now = clock.now()
             let config = self.config
             let (current, adaptive) = runtime.currentLimit(nowMillis: now / Nanos.perMillisecond)

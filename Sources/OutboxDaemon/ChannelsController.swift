@@ -11,6 +11,8 @@ struct ChannelsController: Sendable {
     let registry: Channels
     let clock: any OutboxClock
     let startedMillis: Int64
+    /// Several daemons: who sends what (nil on SQLite).
+    var keeper: LeaseKeeper? = nil
 
     var runtimes: [ChannelRuntime] { registry.snapshot() }
 
@@ -40,6 +42,7 @@ struct ChannelsController: Sendable {
         let holds = try await store.spamHolds(nowMillis: now)
         let priced = try await store.pricedToday(nowMillis: now)
         let catalogs = try await store.catalogStates(nowMillis: now)
+        let cluster = try await clusterView()
         let statuses = runtimes.map { r in
             let c = counts[r.name] ?? ChannelCounts()
             let f = r.snapshot(nowMillis: now)
@@ -67,6 +70,7 @@ struct ChannelsController: Sendable {
             status.templates = catalogs[r.name].map {
                 CatalogStatus(count: $0.templates, paused: $0.paused, syncedAt: $0.syncedMillis.map { RFC3339.format(millis: $0) }, lastError: $0.lastError)
             }
+            status.sentBy = cluster?.senders[r.name]
             return status
         }
         let portfolios = limits.keys.sorted().map { name in
@@ -77,7 +81,28 @@ struct ChannelsController: Sendable {
                 channels: runtimes.filter { $0.config.messagingLimit.portfolio == name }.map(\.name))
         }
         let retention = try await store.lastRetentionPass().map(RetentionStatus.init)
-        return ChannelsDocument(channels: statuses, databaseBytes: store.sizeBytes(), portfolios: portfolios, retention: retention)
+        var doc = ChannelsDocument(channels: statuses, databaseBytes: store.sizeBytes(), portfolios: portfolios, retention: retention)
+        doc.daemons = cluster?.daemons
+        return doc
+    }
+
+    /// Several daemons: the lease rows and the heartbeats, as this daemon sees them.
+    func clusterView() async throws -> (senders: [String: ChannelSender], daemons: [DaemonStatus])? {
+        guard let keeper else { return nil }
+        let leases = try await keeper.store.leases()
+        let daemons = keeper.daemons()
+        let live = Set(daemons.filter(\.live).map(\.row.id))
+        var senders: [String: ChannelSender] = [:]
+        for l in leases {
+            senders[l.channel] = ChannelSender(daemon: l.owner, since: l.owner == nil ? nil : l.acquiredMillis.map { RFC3339.format(millis: $0) }, token: l.token,
+                                               here: l.owner == keeper.me.id, live: l.owner.map(live.contains) ?? false)
+        }
+        let statuses = daemons.map { d in
+            DaemonStatus(id: d.row.id, host: d.row.host, pid: d.row.pid, startedAt: RFC3339.format(millis: d.row.startedMillis),
+                         lastBeatAt: RFC3339.format(millis: d.row.beatMillis), live: d.live, here: d.row.id == keeper.me.id,
+                         channels: leases.filter { $0.owner == d.row.id }.map(\.channel))
+        }
+        return (senders, statuses)
     }
 
     @Sendable func resume(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -88,6 +113,8 @@ struct ChannelsController: Sendable {
         do {
             try await store.resume(channel: name, liftingSpamHoldAt: clock.nowMillis(), nowMillis: clock.nowMillis())
             runtime.setPause(nil)
+            // The daemon that sends it, if another one, hears it now (and reads the pause again).
+            registry.wake([name])
             return JSONResponse.make(["channel": name, "paused": "false"])
         } catch {
             return JSONResponse.error(.unavailable, "\(error)")
@@ -112,6 +139,11 @@ struct ChannelsController: Sendable {
                                  startedAt: RFC3339.format(millis: startedMillis), channels: channels)
         doc.channelHealth = details
         if database != "ok" { doc.reason = "database: \(database)" }
+        if let keeper, database == "ok", let cluster = try? await clusterView() {
+            doc.daemon = keeper.me.id
+            doc.daemons = cluster.daemons
+            doc.sentBy = cluster.senders.filter { channels[$0.key] != nil }
+        }
         return JSONResponse.make(doc, status: database == "ok" ? .ok : .serviceUnavailable)
     }
 }

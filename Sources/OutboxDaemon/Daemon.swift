@@ -101,7 +101,8 @@ public final class Daemon: Sendable {
         let gate = StartGate(listeners: listen == nil ? 1 : 2)
         let keeper = (store as? any LeaseStore).map {
             LeaseKeeper(store: $0, channels: channels, settings: config.cluster, connectTimeoutMillis: config.sender.connectTimeoutMillis,
-                        unknownWaitMillis: config.retry.unknownOutcomeWaitMillis, clock: clock, logger: logger, metrics: metrics)
+                        unknownWaitMillis: config.retry.unknownOutcomeWaitMillis, subscribers: config.subscribers.map(\.name), clock: clock,
+                        logger: logger, metrics: metrics)
         }
         self.keeper = keeper
         if keeper != nil, let leased = store as? any LeaseStore { channels.announce = { names in Task { await leased.announce(names) } } }
@@ -115,7 +116,7 @@ public final class Daemon: Sendable {
         self.reloader = reloader
         let (socketAPI, routes) = SocketAPI.application(
             config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
-            reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, templates: templateSyncer, clock: clock, logger: logger, metrics: metrics,
+            reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, templates: templateSyncer, keeper: keeper, clock: clock, logger: logger, metrics: metrics,
             drainMillis: config.listenerDrainTimeoutMillis, onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
                 ready.fire(listening: true)
@@ -125,7 +126,9 @@ public final class Daemon: Sendable {
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
         var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, templateSyncer, socketAPI, ReloadOnHangup(reloader: reloader)]
         if !subscribers.isEmpty {
-            services.insert(SubscriberService(runtimes: subscribers, store: store, clock: clock, logger: logger, metrics: metrics), at: 3)
+            var delivers: (@Sendable (String) -> Bool)?
+            if let keeper { delivers = { name in keeper.delivers(subscriber: name) } }
+            services.insert(SubscriberService(runtimes: subscribers, store: store, clock: clock, logger: logger, metrics: metrics, delivers: delivers), at: 3)
         }
         if let listen {
             let controller = WebhookController(inbox: inboxQueue, processor: processor, live: webhookSettings, channels: channels)

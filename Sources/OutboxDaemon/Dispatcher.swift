@@ -148,7 +148,12 @@ final class Dispatcher: Service, Sendable {
                     }
                 case .exited(let name, let lease):
                     running[name] = nil
-                    if let lease { await keeper?.workerExited(lease) }
+                    if let lease {
+                        // Its answers go into the store before the lease goes: the next owner
+                        // settles what is still `sending` as unknown outcomes.
+                        await recorder.written(channel: name, timeoutMillis: 5_000)
+                        await keeper?.workerExited(lease)
+                    }
                     if let next = waiting.removeValue(forKey: name), !shuttingDown {
                         launch(next.runtime, lease: next.lease)
                         logger.info("channel worker started", metadata: ["channel": "\(name)"])

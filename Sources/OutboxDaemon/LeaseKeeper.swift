@@ -29,14 +29,21 @@ final class LeaseKeeper: Sendable {
         var stopping = false
         var finished = false
         var listening = false
+        /// Rings of the event signal that came from other daemons (not to be announced back).
+        var peerRings: UInt64 = 0
     }
     private let state: Mutex<State>
     /// Set by the dispatcher: start a worker under this lease / stop the channel's worker.
     private let hooks = Mutex<(acquired: @Sendable (ChannelRuntime, ChannelLease) -> Void, stop: @Sendable (String) -> Void)?>(nil)
 
+    /// Leases that are not channels: one per `[[subscribers]]` entry, so one daemon delivers to each.
+    let otherKeys: Set<String>
+    static func subscriberKey(_ name: String) -> String { "subscriber:" + name }
+
     init(store: any LeaseStore, channels: Channels, settings: ClusterSettings, connectTimeoutMillis: Int64, unknownWaitMillis: Int64,
-         clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
+         subscribers: [String] = [], clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
         self.store = store
+        self.otherKeys = Set(subscribers.map(Self.subscriberKey))
         self.channels = channels
         let host = ProcessInfo.processInfo.hostName
         let name = settings.name ?? String(host.prefix(40))
@@ -62,6 +69,12 @@ final class LeaseKeeper: Sendable {
 
     /// The lease this daemon holds on `channel`, if any.
     func lease(_ channel: String) -> ChannelLease? { state.withLock { $0.held[channel] } }
+
+    /// Whether this daemon delivers to the subscriber now (holds its lease, trusted).
+    func delivers(subscriber name: String) -> Bool {
+        guard let lease = lease(Self.subscriberKey(name)) else { return false }
+        return !lease.isLost && lease.holdOffMillis() == nil
+    }
 
     /// What `stats`, `/v1/channels` and health show: every daemon's row and whether it is alive.
     func daemons() -> [(row: DaemonRow, live: Bool)] {
@@ -89,11 +102,17 @@ final class LeaseKeeper: Sendable {
     func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listenLoop() }
+            group.addTask { await self.announceEvents() }
             while !state.withLock({ $0.finished }) {
                 await step()
                 await bell.wait(until: clock.now() + TimeMath.nanos(millis: timings.renewEveryMillis), clock: clock)
             }
             group.cancelAll()
+        }
+        // The subscriber leases go back now (channel leases went back as their workers exited).
+        for lease in state.withLock({ s in s.held.values.filter { otherKeys.contains($0.channel) } }) {
+            try? await store.releaseLease(channel: lease.channel, daemon: me.id, token: lease.token)
+            await store.announce(["lease:" + lease.channel])
         }
         do { try await store.forgetDaemons([me.id]) } catch {
             logger.debug("cannot delete this daemon's heartbeat row; others forget it after a while", metadata: ["error": "\(error)"])
@@ -140,7 +159,7 @@ final class LeaseKeeper: Sendable {
         let (stopping, held) = state.withLock { ($0.stopping, $0.held) }
         await syncPauses(held: Array(held.keys))
         guard !stopping else { return }
-        let configured = channels.names
+        let configured = channels.names.union(otherKeys)
         // A channel a reload removed: its worker was stopped; its lease goes back at its exit.
         for name in held.keys where !configured.contains(name) { hooks.withLock { $0 }?.stop(name) }
         guard !configured.isEmpty else { return }
@@ -157,7 +176,12 @@ final class LeaseKeeper: Sendable {
                 await acquire(channel, seen: seen)
             case .handOver(let channel):
                 logger.notice("handing a channel over to the daemon it belongs to", metadata: ["channel": "\(channel)"])
-                hooks.withLock { $0 }?.stop(channel)
+                if otherKeys.contains(channel) {
+                    // A subscriber's: no worker to drain; its loop stops at its next look.
+                    if let lease = lease(channel) { await workerExited(lease) }
+                } else {
+                    hooks.withLock { $0 }?.stop(channel)
+                }
             }
         }
     }
@@ -187,12 +211,14 @@ final class LeaseKeeper: Sendable {
     }
 
     private func acquire(_ channel: String, seen: LeaseObservation) async {
-        guard let runtime = channels.runtime(named: channel) else { return }
+        let runtime = channels.runtime(named: channel)
+        guard runtime != nil || otherKeys.contains(channel) else { return }
         let started = Monotonic.millis()
         let token: Int64?
         do {
-            token = try await store.acquireLease(channel: channel, daemon: me.id, expecting: seen, mps: runtime.config.messagesPerSecond,
-                                                 nowMillis: clock.nowMillis(), unknownWaitMillis: unknownWaitMillis)
+            token = try await store.acquireLease(channel: channel, daemon: me.id, expecting: seen, mps: runtime?.config.messagesPerSecond,
+                                                 nowMillis: clock.nowMillis(), unknownWaitMillis: unknownWaitMillis,
+                                                 pairIntervalMillis: runtime?.config.rules.pairIntervalMillis ?? 0)
         } catch {
             logger.warning("cannot take the channel's lease", metadata: ["channel": "\(channel)", "error": "\(error)"])
             return
@@ -211,6 +237,7 @@ final class LeaseKeeper: Sendable {
         metrics.leaseChange(channel: channel, change: seen.owner == nil ? "acquired" : "taken_over")
         logger.notice(seen.owner == nil ? "channel lease acquired" : "channel taken over from a daemon that stopped renewing its lease",
                       metadata: ["channel": "\(channel)", "token": "\(token)", "from": "\(seen.owner ?? "-")"])
+        guard let runtime else { return }  // a subscriber's: its loop sees it
         // What other daemons changed while this one did not send the channel.
         if let pauses = try? await store.pauses() { runtime.setPause(pauses[channel]) }
         hooks.withLock { $0 }?.acquired(runtime, lease)
@@ -233,6 +260,22 @@ final class LeaseKeeper: Sendable {
         }
     }
 
+    /// Long polls and subscribers on other daemons wait on their own event signal: after this
+    /// daemon's commits that wrote events, they hear of it (at most one announcement per 20 ms).
+    private func announceEvents() async {
+        let signal = store.eventSignal
+        var seen = signal.generation
+        var seenPeer = state.withLock { $0.peerRings }
+        while !Task.isCancelled {
+            await signal.wait(after: seen, until: clock.now() + 5 * Nanos.perSecond, clock: clock)
+            let now = signal.generation, peer = state.withLock { $0.peerRings }
+            let local = (now &- seen) > (peer &- seenPeer)
+            (seen, seenPeer) = (now, peer)
+            if local { await store.announce(["events:" + me.id]) }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Rings the owners' doorbells on news from other daemons; listens again after a lost connection.
     private func listenLoop() async {
         while !Task.isCancelled {
@@ -241,6 +284,12 @@ final class LeaseKeeper: Sendable {
                 try await store.listen { [weak self] topic in
                     guard let self else { return }
                     if topic.hasPrefix("lease:") { self.bell.ring(); return }
+                    if topic.hasPrefix("events:") {
+                        guard topic != "events:" + self.me.id else { return }
+                        self.state.withLock { $0.peerRings &+= 1 }
+                        self.store.eventSignal.ring()
+                        return
+                    }
                     if self.lease(topic) != nil { self.channels.runtime(named: topic)?.doorbell.ring() }
                 }
             } catch {

@@ -10,11 +10,11 @@ enum SocketAPI {
     static func application(
         config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
         reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [], templates: TemplateSyncer? = nil,
-        clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
+        keeper: LeaseKeeper? = nil, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
         drainMillis: Int64, onListening: @escaping @Sendable () -> Void
     ) -> (service: any Service, routes: [String]) {
         let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
-                                 accountAPI: accountAPI, subscribers: subscribers, templates: templates, clock: clock)
+                                 accountAPI: accountAPI, subscribers: subscribers, templates: templates, keeper: keeper, clock: clock)
         metrics.addRoute(to: router)
         // The routes as written (before the 405 answers fill in every other method).
         let routes = router.routes.map { "\($0.method) \($0.path)" }.sorted()
@@ -26,7 +26,7 @@ enum SocketAPI {
 
     static func buildRouter(config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
                             channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [],
-                            templates: TemplateSyncer? = nil, clock: any OutboxClock) -> Router<BasicRequestContext> {
+                            templates: TemplateSyncer? = nil, keeper: LeaseKeeper? = nil, clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
         let v1 = router.group("v1")
@@ -38,7 +38,7 @@ enum SocketAPI {
         ).addRoutes(to: v1)
         if let templates { TemplatesController(store: store, registry: channels, syncer: templates, clock: clock).addRoutes(to: v1) }
         OptOutsController(store: store, registry: channels, clock: clock).addRoutes(to: v1)
-        ChannelsController(store: store, registry: channels, clock: clock, startedMillis: clock.nowMillis()).addRoutes(to: v1)
+        ChannelsController(store: store, registry: channels, clock: clock, startedMillis: clock.nowMillis(), keeper: keeper).addRoutes(to: v1)
         ImportsController(store: store, clock: clock).addRoutes(to: v1)
         WebhookConfigController(registry: channels, api: accountAPI, timeoutMillis: config.sender.requestTimeoutMillis).addRoutes(to: v1)
         ReloadController(reloader: reloader).addRoutes(to: v1)

@@ -37,6 +37,16 @@ final class SubscriberRuntime: Sendable {
         state.withLock { Snapshot(progress: $0.progress, lastErrorMillis: $0.lastErrorMillis, failures: $0.failures, persistedCursor: $0.persistedCursor) }
     }
 
+    /// Several daemons: this daemon took the subscriber over; it goes on from the stored
+    /// progress (another daemon delivered up to there).
+    func adopt(_ progress: SubscriberProgress) {
+        state.withLock { s in
+            s.progress = progress
+            s.persistedCursor = progress.cursor
+            s.persisted = progress
+        }
+    }
+
     /// Asks the loop to deliver again from after `cursor` (it takes it before its next POST).
     func replay(from cursor: Int64) {
         state.withLock { $0.replayFrom = cursor }

@@ -21,8 +21,13 @@ final class SubscriberService: Service, Sendable {
     static let persistEveryMillis: Int64 = 1_000
     /// Events read from the log at once (at least a batch).
     static let readAhead = 200
+    /// Several daemons: whether this one delivers to the subscriber now (it holds the
+    /// subscriber's lease, `subscriber:NAME`), so only one daemon POSTs to each. Nil: always.
+    let delivers: (@Sendable (String) -> Bool)?
 
-    init(runtimes: [SubscriberRuntime], store: any OutboxStore, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
+    init(runtimes: [SubscriberRuntime], store: any OutboxStore, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
+         delivers: (@Sendable (String) -> Bool)? = nil) {
+        self.delivers = delivers
         self.runtimes = runtimes
         self.store = store
         self.clock = clock
@@ -80,7 +85,28 @@ final class SubscriberService: Service, Sendable {
         // Events read ahead of the cursor, oldest first: one read of the log serves many
         // POSTs when the subscriber takes one event per POST.
         var ahead: ArraySlice<LoggedEvent> = []
+        var holding = delivers == nil
         while !stopping.isSet, !Task.isCancelled {
+            if let delivers {
+                guard delivers(r.name) else {
+                    if holding { logger.notice("another daemon delivers to this subscriber now", metadata: ["subscriber": "\(r.name)"]) }
+                    holding = false
+                    ahead = []
+                    await r.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                    continue
+                }
+                if !holding {
+                    // Taken over: go on from where the last holder's saved cursor says.
+                    guard let stored = try? await store.subscriberProgress()[r.name] else {
+                        await r.doorbell.wait(until: clock.now() + Nanos.perSecond, clock: clock)
+                        continue
+                    }
+                    r.adopt(stored)
+                    holding = true
+                    ahead = []
+                    logger.notice("this daemon delivers to the subscriber now", metadata: ["subscriber": "\(r.name)", "cursor": "\(stored.cursor)"])
+                }
+            }
             if r.takeReplay() != nil { ahead = [] }
             let seen = store.eventSignal.generation
             let cursor = r.snapshot.progress.cursor
@@ -180,6 +206,8 @@ final class SubscriberService: Service, Sendable {
     }
 
     private func persist(_ r: SubscriberRuntime, force: Bool) async {
+        // A daemon that lost the subscriber leaves its cursor to the new holder.
+        if let delivers, !delivers(r.name) { return }
         guard let p = r.progressToPersist(nowMillis: clock.nowMillis(), everyMillis: Self.persistEveryMillis, force: force) else { return }
         do {
             try await store.saveSubscriberProgress(name: r.name, p)

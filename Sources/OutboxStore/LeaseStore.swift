@@ -43,7 +43,7 @@ public protocol LeaseStore: OutboxStore {
     /// owners' messages still `sending` become unknown outcomes waiting `unknownWaitMillis`.
     /// - Returns: the new token, or nil when the row changed meanwhile.
     func acquireLease(channel: String, daemon: String, expecting seen: LeaseObservation, mps: Int?, nowMillis: Int64,
-                      unknownWaitMillis: Int64) async throws(StoreError) -> Int64?
+                      unknownWaitMillis: Int64, pairIntervalMillis: Int64) async throws(StoreError) -> Int64?
 
     /// Renews every lease `held` names (channel → token) in one statement; returns those still owned.
     func renewLeases(_ held: [String: Int64], daemon: String, nowMillis: Int64) async throws(StoreError) -> Set<String>

@@ -25,10 +25,11 @@ extension PostgresOutboxStore {
                     SELECT 1 FROM channel_leases WHERE channel = \(channel) AND owner = \(fence.daemon) AND token = \(fence.token) FOR SHARE
                     """, logger: self.logger).isEmpty) else { throw StoreError.leaseLost(channel: channel) }
             }
-            // Before any message row (see `lockEventLog`): a claim may expire or fail some.
-            try await self.lockEventLog(conn)
             var planner = ClaimPlanner(limit: limit, nowMillis: nowMillis, rules: rules, reach: reach, spamHold: try await self.spamHold(conn, channel: channel))
             var claimed: [ClaimedMessage] = []
+            // Messages the rules end without a request: written after the scan, under the
+            // event-log lock, which no claim takes unless it writes events (see `lockEventLog`).
+            var endings: [(id: Int64, state: MessageState, reason: String)] = []
             for priority in planner.priorities where !planner.isFull {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
                 planner.startPriority()
@@ -80,9 +81,9 @@ extension PostgresOutboxStore {
                         }
                         switch decision {
                         case .expire(let reason):
-                            try await self.finish(conn, id: message.id, state: .expired, reason: reason, nowMillis: nowMillis)
+                            endings.append((message.id, .expired, reason))
                         case .fail(let reason):
-                            try await self.finish(conn, id: message.id, state: .failed, reason: reason, nowMillis: nowMillis)
+                            endings.append((message.id, .failed, reason))
                         case .wait, .askReach:
                             continue
                         case .take(let recordReach):
@@ -102,6 +103,10 @@ extension PostgresOutboxStore {
                     }
                     if rows.count < page { break }
                 }
+            }
+            if !endings.isEmpty {
+                try await self.lockEventLog(conn)
+                for e in endings { try await self.finish(conn, id: e.id, state: e.state, reason: e.reason, nowMillis: nowMillis, ifState: .queued) }
             }
             if !claimed.isEmpty {
                 // Only rows still queued and due: the pages were read without locks, and another
@@ -141,10 +146,13 @@ extension PostgresOutboxStore {
     }
 
     /// Ends a message without a request: expired, or failed by a local rule.
-    func finish(_ conn: PostgresConnection, id: Int64, state: MessageState, reason: String, nowMillis: Int64) async throws {
-        try await conn.exec("""
-            UPDATE messages SET state = \(state.rawValue), last_error = \(reason), updated_at = \(nowMillis), awaiting_settlement = false WHERE id = \(id)
+    /// With `ifState`, only a message still in that state (nothing is written otherwise).
+    func finish(_ conn: PostgresConnection, id: Int64, state: MessageState, reason: String, nowMillis: Int64, ifState: MessageState? = nil) async throws {
+        let changed = try await conn.rows("""
+            UPDATE messages SET state = \(state.rawValue), last_error = \(reason), updated_at = \(nowMillis), awaiting_settlement = false
+            WHERE id = \(id) AND (\(ifState?.rawValue)::text IS NULL OR state = \(ifState?.rawValue)) RETURNING id
             """, logger: logger)
+        guard !changed.isEmpty else { return }
         try await conn.exec("""
             INSERT INTO events (message_id, at, status, detail) VALUES (\(id), \(nowMillis), \(state.rawValue), \(reason)) ON CONFLICT DO NOTHING
             """, logger: logger)

@@ -24,7 +24,7 @@ extension PostgresOutboxStore {
     /// or may not have reached the API), as a restart does on one node.
     /// - Returns: the new token, or nil when the row changed meanwhile (someone renewed or won).
     public func acquireLease(channel: String, daemon: String, expecting seen: LeaseObservation, mps: Int?, nowMillis: Int64,
-                             unknownWaitMillis: Int64) async throws(StoreError) -> Int64? {
+                             unknownWaitMillis: Int64, pairIntervalMillis: Int64 = 0) async throws(StoreError) -> Int64? {
         try await write { conn in
             guard let token = try await conn.value("""
                 UPDATE channel_leases SET owner = \(daemon), token = token + 1, renewals = renewals + 1, mps = \(mps),
@@ -36,7 +36,7 @@ extension PostgresOutboxStore {
             try await self.lockEventLog(conn)
             let detail = "the daemon sending this channel stopped renewing its lease mid-request"
             let rows = try await conn.rows("""
-                SELECT id, updated_at, claim_token FROM messages
+                SELECT id, recipient, updated_at, claim_token FROM messages
                 WHERE channel = \(channel) AND state = 'sending' AND NOT awaiting_settlement AND coalesce(claim_token, 0) < \(token)
                 FOR UPDATE
                 """, logger: self.logger)
@@ -51,6 +51,12 @@ extension PostgresOutboxStore {
                            last_error = \("outcome unknown: " + detail)
                     WHERE id = \(id)
                     """, logger: self.logger)
+                // Its request may have reached the API just now: the recipient's next one waits a
+                // pair interval, as it would after a recorded answer (a status that settles it
+                // writes no hold).
+                if pairIntervalMillis > 0 {
+                    try await self.hold(conn, channel: channel, recipient: try r.get("recipient"), untilMillis: nowMillis + pairIntervalMillis)
+                }
                 try await self.logEvent(conn, .unknownOutcome, channel: channel, messageID: id, at: nowMillis, data: [
                     "detail": .string(detail), "settle_by": .string(RFC3339.format(millis: nowMillis + unknownWaitMillis)),
                 ])

@@ -30,9 +30,12 @@ public final class PostgresOutboxStore: Sendable {
     let measuredBytes = Atomic<Int64>(0)
 
     /// Session settings every connection gets: a claim never waits long for a lock, and a
-    /// connection that sits in a transaction (a frozen daemon) does not hold locks for long.
+    /// connection that sits in a transaction does not hold locks for long. A daemon frozen
+    /// mid-transaction (SIGSTOP, a VM pause) holds the event-log lock every writer needs: the
+    /// server ends its session after 3 s idle in that transaction, so the others stall for at
+    /// most that long (a live daemon never waits that long between two statements of one).
     static let sessionParameters: [(String, String)] = [
-        ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "30s"),
+        ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "3s"),
     ]
 
     private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger, location: String, instanceID: String) {
@@ -68,7 +71,7 @@ public final class PostgresOutboxStore: Sendable {
         if let schema { params.append(("search_path", schema)) }
         config.options.additionalStartupParameters = params
         config.options.connectTimeout = .seconds(Int64(url.connectTimeoutSeconds ?? 5))
-        config.options.maximumConnections = 8
+        config.options.maximumConnections = 24
         // postgres-nio logs through this logger; its metadata never carries the password.
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         let runner = Task { await client.run() }

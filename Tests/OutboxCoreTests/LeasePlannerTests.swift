@@ -103,5 +103,8 @@ struct LeasePlannerTests {
         #expect(l.stale(olderThanMillis: 2_000, nowMillis: 3_000) == ["b"])
         l.observe(["a": 7], nowMillis: 3_100)
         #expect(l.live(me: "me", nowMillis: 3_100) == ["a", "me"])
+        // A daemon that went quiet (frozen) and beats again is alive again from then on.
+        l.observe(["a": 8], nowMillis: 9_000)
+        #expect(l.aliveForMillis("a", nowMillis: 9_500) == 500)
     }
 }

@@ -125,9 +125,11 @@ struct SendingTests {
                     worst = max(worst, hi - lo + 1)
                 }
                 #expect(worst <= 40)
-                // ... and not far below it: 100 messages take about 2.5 s at 40/s; the bound is loose
-                // because the suite runs in parallel on a busy machine, yet far under 1/s pacing.
-                #expect(starts.last! - starts.first! < 15_000)
+                // ... and not stuck far below it: 100 messages take about 2.5 s at 40/s. The bound
+                // only catches a pacer gone to about 1/s (100 s): the suite runs in parallel on a
+                // shared 2-core machine, where 15 s was once exceeded; the rate itself is measured
+                // by `scripts/bench --only dispatch-one`, not here.
+                #expect(starts.last! - starts.first! < 50_000)
             }
         }
     }

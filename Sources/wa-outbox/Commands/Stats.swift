@@ -39,6 +39,24 @@ struct Stats: AsyncParsableCommand {
         return line
     }
 
+    /// Several daemons: each daemon's liveness and channels, and who sends each channel
+    /// (the figures above are the answering daemon's own). Nil on SQLite.
+    static func clusterLines(_ doc: ChannelsDocument) -> String? {
+        guard let daemons = doc.daemons else { return nil }
+        var out = ["daemons: \(daemons.filter(\.live).count) live of \(daemons.count) (rates and in-flight figures above are this daemon's own)"]
+        for d in daemons {
+            out.append("  \(d.id)\(d.here ? " (this one)" : ""): \(d.live ? "live" : "NOT RENEWING"), host \(d.host) pid \(d.pid), "
+                       + "started \(d.startedAt), last beat \(d.lastBeatAt); sends \(d.channels.isEmpty ? "nothing" : d.channels.joined(separator: ", "))")
+        }
+        for c in doc.channels {
+            guard let s = c.sentBy else { continue }
+            let who = s.daemon.map { "\($0)\(s.here ? " (this one)" : "") since \(s.since ?? "?"), lease token \(s.token)\(s.live ? "" : ", NOT RENEWING")" }
+                ?? "nobody (free; a daemon takes it within a lease renewal)"
+            out.append("sent by (\(c.name)): \(who)")
+        }
+        return out.joined(separator: "\n")
+    }
+
     static func render(_ doc: ChannelsDocument) -> String {
         var table = TextTable(["CHANNEL", "API", "QUEUED", "SENDING", "SENT 1M", "FAILED 1M", "SENT 1H", "FAILED 1H", "RATE/LIMIT", "WINDOW", "OPEN WINDOWS", "TIER USE", "STATE"])
         for c in doc.channels {
@@ -61,6 +79,7 @@ struct Stats: AsyncParsableCommand {
             out += "\ntemplates (\(c.name)): \(t.count), \(t.paused) paused; last synced \(t.syncedAt ?? "never")"
                 + (t.lastError.map { "; last sync failed: \($0)" } ?? "")
         }
+        if let lines = Self.clusterLines(doc) { out += "\n" + lines }
         if let r = doc.retention {
             out += "\nretention: bodies erased after \(r.eraseBodiesAfter ?? "never"), rows deleted after \(r.deleteAfter ?? "never"); "
                 + "last pass \(r.lastPassAt): \(r.bodiesErased) bodies erased, \(r.messagesDeleted) messages deleted, "
