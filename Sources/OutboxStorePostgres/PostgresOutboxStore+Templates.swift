@@ -33,8 +33,6 @@ extension PostgresOutboxStore {
         }
         let json = String(decoding: (try? JSONEncoder().encode(rows)) ?? Data("[]".utf8), as: UTF8.self)
         return try await write { conn in
-            // Before any row lock (see `lockEventLog`): a sync may hold or fail messages and write events.
-            try await self.lockEventLog(conn)
             try await conn.exec("""
                 INSERT INTO template_sync (channel, tried_at) VALUES (\(channel), \(nowMillis)) ON CONFLICT (channel) DO UPDATE SET tried_at = excluded.tried_at
                 """, logger: self.logger)
