@@ -6,6 +6,7 @@ import OutboxClient
 public final class DaemonProcess: @unchecked Sendable {
     public let process = Process()
     public let logPath: String
+    private static let spawnLock = NSLock()
 
     /// The built `wa-outbox` binary next to the test bundle.
     public static var binaryPath: String {
@@ -27,6 +28,10 @@ public final class DaemonProcess: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = log
         process.standardError = log
+        // One spawn at a time: Foundation's Process.run crashed (a bad pointer in its memcpy)
+        // when several tests started daemons at once on the loaded machine.
+        Self.spawnLock.lock()
+        defer { Self.spawnLock.unlock() }
         try process.run()
     }
 
