@@ -31,7 +31,7 @@ struct BenchMain: AsyncParsableCommand {
 
     /// The benchmark phases, in the order a run takes them.
     enum Phase: String, CaseIterable {
-        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events, hostile, templates
+        case submissions, latency, paced = "dispatch-one", scheduler, reload, aggregate = "dispatch-aggregate", webhooks, metrics, csv, memory, retention, events, hostile, templates, cluster
     }
 
     func validate() throws {
@@ -83,6 +83,7 @@ struct BenchMain: AsyncParsableCommand {
         await phase(.events) { try await bench.events() }
         await phase(.hostile) { try await bench.hostile() }
         await phase(.templates) { try await bench.templateChecks() }
+        await phase(.cluster) { try await bench.cluster() }
         await bench.stop()
         let table = ResultRow.render(rows, title: "wa-outbox benchmarks, \(quick ? "quick" : "full") run, \(ISO8601DateFormatter().string(from: Date()))")
         print(table)
