@@ -224,6 +224,10 @@ final class LeaseKeeper: Sendable {
             return
         }
         guard let token else { return }
+        // The handover second keeps a previous owner's last requests and this one's first out
+        // of one sliding second; a lease nobody ever held has no previous owner to wait for.
+        var timings = self.timings
+        if seen.token == 0 { timings.handoverMillis = 0 }
         let lease = ChannelLease(channel: channel, daemon: me.id, token: token, previousOwner: seen.owner, acquiredStartedMillis: started,
                                  acquiredWallMillis: clock.nowMillis(), timings: timings)
         let stopping = state.withLock { s -> Bool in

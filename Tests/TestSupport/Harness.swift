@@ -124,6 +124,9 @@ public func testConfig(dir: TempDir, baseURL: String, channels: [TestChannel] = 
     // Catalog syncs only where a test asks for them (`templates sync`): most tests send templates
     // the sandbox's catalog does not list.
     config.templates.syncIntervalMillis = 0
+    // On PostgreSQL a daemon sends a channel once it holds its lease: a short ttl makes that
+    // (and a takeover) quick in tests.
+    config.cluster.leaseTTLMillis = 2_000
     return config
 }
 
