@@ -71,7 +71,7 @@ public final class PostgresOutboxStore: Sendable {
         if let schema { params.append(("search_path", schema)) }
         config.options.additionalStartupParameters = params
         config.options.connectTimeout = .seconds(Int64(url.connectTimeoutSeconds ?? 5))
-        config.options.maximumConnections = 24
+        config.options.maximumConnections = 12
         // postgres-nio logs through this logger; its metadata never carries the password.
         let client = PostgresClient(configuration: config, backgroundLogger: logger)
         let runner = Task { await client.run() }

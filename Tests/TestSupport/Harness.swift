@@ -73,7 +73,9 @@ public struct DaemonHarness: Sendable {
 
     /// Waits until message `id` is in one of `states`; returns it.
     @discardableResult
-    public func waitFor(_ id: String, in states: Set<MessageState>, timeoutSeconds: Double = 10) async throws -> MessageDocument {
+    /// The default bound only catches a message that never gets there: on the shared machine a
+    /// daemon on PostgreSQL may take seconds to open the connections it starts with.
+    public func waitFor(_ id: String, in states: Set<MessageState>, timeoutSeconds: Double = 30) async throws -> MessageDocument {
         var last: MessageDocument?
         let ok = try await eventually(timeoutSeconds: timeoutSeconds) {
             last = try await message(id)
