@@ -28,7 +28,7 @@ struct TemplatesEndToEndTests {
     }
 
     func connect(_ sandbox: SandboxServer, _ d: DaemonHarness) async throws {
-        _ = try await eventually { d.daemon.webhookListeningPort != nil }
+        _ = try await eventually(timeoutSeconds: 30) { d.daemon.webhookListeningPort != nil }
         sandbox.state.setWebhook(SandboxWebhook(url: "http://127.0.0.1:\(d.daemon.webhookListeningPort!)/webhooks/main"), forKey: "key-main")
     }
 
@@ -93,14 +93,14 @@ struct TemplatesEndToEndTests {
         let clock = ManualClock()
         try await withSandbox { sandbox, url in
             try await withDaemon(config(url, engine) { $0.templates.syncIntervalMillis = 3_600_000 }, dir: dir, clock: clock) { d in
-                let started = try await eventually { sandbox.state.templateListRequests() == 1 }
+                let started = try await eventually(timeoutSeconds: 30) { sandbox.state.templateListRequests() == 1 }
                 #expect(started)
-                #expect(try await eventually { try await d.channels().channels.first?.templates?.count == 4 })
+                #expect(try await eventually(timeoutSeconds: 30) { try await d.channels().channels.first?.templates?.count == 4 })
                 sandbox.state.setCatalog(.generated(7))
                 clock.advance(byMillis: 59 * 60_000)
                 #expect(sandbox.state.templateListRequests() == 1, "not before the interval")
                 clock.advance(byMillis: 2 * 60_000)
-                #expect(try await eventually { try await d.channels().channels.first?.templates?.count == 7 })
+                #expect(try await eventually(timeoutSeconds: 30) { try await d.channels().channels.first?.templates?.count == 7 })
                 #expect(sandbox.state.templateListRequests() == 2)
             }
         }
@@ -143,7 +143,7 @@ struct TemplatesEndToEndTests {
                 sandbox.state.setCatalog(catalog)
                 let first = try #require(try await submit(d, Self.order("+4915100000011")).id)
                 let m = try await d.waitFor(first, in: [.queued, .failed])
-                _ = try await eventually { try await d.message(first).held != nil }
+                _ = try await eventually(timeoutSeconds: 30) { try await d.message(first).held != nil }
                 let held = try await d.message(first)
                 #expect(held.state == .queued && held.attempts?.last?.errorCode == 132015, "not failed: it waits for the pause")
                 let until = try #require(held.held.flatMap { RFC3339.parse($0.until) })
@@ -173,7 +173,7 @@ struct TemplatesEndToEndTests {
                 try await connect(sandbox, d)
                 _ = try await sync(d)
                 sandbox.state.setTemplateStatus("PAUSED", name: "order_update", hint: "FIRST_PAUSE")
-                let pausedSeen = try await eventually { try await d.channels().channels.first?.templates?.paused == 1 }
+                let pausedSeen = try await eventually(timeoutSeconds: 30) { try await d.channels().channels.first?.templates?.paused == 1 }
                 #expect(pausedSeen)
                 let queued = try #require(try await submit(d, Self.order("+4915100000021")).id)
                 #expect(try await d.message(queued).held != nil)
@@ -181,7 +181,7 @@ struct TemplatesEndToEndTests {
                 let failed = try await d.waitFor(queued, in: [.failed])
                 #expect(failed.lastError?.contains("disabled") == true)
                 #expect(failed.attempts?.isEmpty ?? true, "no request was spent on it")
-                let refusedSeen = try await eventually { try await status(d, Self.order("+4915100000022")) == 422 }
+                let refusedSeen = try await eventually(timeoutSeconds: 30) { try await status(d, Self.order("+4915100000022")) == 422 }
                 #expect(refusedSeen)
                 let refused = try await submit(d, Self.order("+4915100000022"))
                 let message = refused.error?.error.message ?? ""
@@ -209,11 +209,11 @@ struct TemplatesEndToEndTests {
                 #expect(list.map(\.to) == ["+4915100000031"] && list[0].source == "user_preferences")
                 // A keyword.
                 try sandbox.state.simulateInbound(key: "key-main", from: "4915100000032", text: "stop")
-                #expect(try await eventually { try await status(d, Self.sale("+4915100000032")) == 422 })
+                #expect(try await eventually(timeoutSeconds: 30) { try await status(d, Self.sale("+4915100000032")) == 422 })
                 #expect(try await events(d, "opted_out").count == 2)
                 // Resume.
                 try sandbox.state.simulatePreference(key: "key-main", waID: "4915100000031", value: "resume")
-                #expect(try await eventually { try await status(d, Self.sale("+4915100000031")) == 202 })
+                #expect(try await eventually(timeoutSeconds: 30) { try await status(d, Self.sale("+4915100000031")) == 202 })
                 #expect(try await events(d, "opted_in").count == 1)
                 // An import: the opted-out row is rejected by row.
                 let batch = Self.sale("+4915100000032") + "\n" + Self.sale("+4915100000033")
@@ -233,7 +233,7 @@ struct TemplatesEndToEndTests {
                 _ = try await sync(d)
                 let a = try #require(try await submit(d, Self.sale("+4915100000041")).id)
                 try await d.waitFor(a, in: [.failed])
-                #expect(try await eventually { try await status(d, Self.sale("+4915100000041")) == 422 })
+                #expect(try await eventually(timeoutSeconds: 30) { try await status(d, Self.sale("+4915100000041")) == 422 })
                 let b = try #require(try await submit(d, Self.sale("+4915100000042")).id)
                 try await d.waitFor(b, in: [.failed])
                 let next = try #require(try await submit(d, Self.sale("+4915100000042")).id)
