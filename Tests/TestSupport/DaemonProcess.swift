@@ -4,9 +4,8 @@ import OutboxClient
 /// The real `wa-outbox` executable in a child process, for what only a process shows:
 /// `kill -9`, signals, exit statuses.
 public final class DaemonProcess: @unchecked Sendable {
-    public let process = Process()
+    public let process: ChildProcess
     public let logPath: String
-    private static let spawnLock = NSLock()
 
     /// The built `wa-outbox` binary next to the test bundle.
     public static var binaryPath: String {
@@ -22,17 +21,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public init(arguments: [String], logPath: String) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = arguments
-        process.standardOutput = log
-        process.standardError = log
-        // One spawn at a time: Foundation's Process.run crashed (a bad pointer in its memcpy)
-        // when several tests started daemons at once on the loaded machine.
-        Self.spawnLock.lock()
-        defer { Self.spawnLock.unlock() }
-        try process.run()
+        process = try ChildProcess(executable: Self.binaryPath, arguments: arguments, logPath: logPath)
     }
 
     public func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
