@@ -31,11 +31,12 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Session settings every connection gets: a claim never waits long for a lock, and a
     /// connection that sits in a transaction does not hold locks for long. A daemon frozen
-    /// mid-transaction (SIGSTOP, a VM pause) holds the event-log lock every writer needs: the
-    /// server ends its session after 3 s idle in that transaction, so the others stall for at
-    /// most that long (a live daemon never waits that long between two statements of one).
+    /// mid-transaction (SIGSTOP, a VM pause) holds the event-log lock every writer needs until
+    /// the server ends its session, 15 s idle in that transaction. Shorter (3 s was tried) ended
+    /// live daemons' transactions on the loaded test machine, where a process can wait seconds
+    /// for a core between two statements.
     static let sessionParameters: [(String, String)] = [
-        ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "3s"),
+        ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "15s"),
     ]
 
     private init(client: PostgresClient, runner: Task<Void, Never>, logger: Logger, location: String, instanceID: String) {
