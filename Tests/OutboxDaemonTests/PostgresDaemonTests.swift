@@ -83,7 +83,8 @@ struct PostgresDaemonTests {
                 for id in ids.suffix(20) { _ = try await da.waitFor(id, in: [.sent], timeoutSeconds: 60) }
                 // Each message reached the API exactly once, and no graceful handover left an unknown outcome.
                 let seen = sandbox.state.received().map(\.callbackData)
-                #expect(seen.count == 60 && Set(seen).count == 60)
+                let copies = Dictionary(grouping: seen, by: { $0 ?? "-" }).filter { $0.value.count > 1 }.keys.sorted()
+                #expect(seen.count == 60 && Set(seen).count == 60, "the sandbox saw \(seen.count) requests, \(Set(seen).count) distinct; twice: \(copies)")
                 for id in ids {
                     #expect(try await da.message(id).attempts?.map(\.outcome) == [.accepted])
                 }
