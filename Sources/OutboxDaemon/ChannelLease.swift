@@ -5,11 +5,13 @@ import Synchronization
 /// Milliseconds on this host's monotonic clock: every lease decision uses it, never a wall
 /// clock (another host's, or this one's after an NTP step).
 enum Monotonic {
-    static func millis() -> Int64 {
+    static func nanos() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
     }
+
+    static func millis() -> Int64 { nanos() / 1_000_000 }
 }
 
 /// One channel lease this daemon holds: the fencing token its claims carry and the trust its
@@ -19,20 +21,14 @@ final class ChannelLease: Sendable {
     let channel: String
     let daemon: String
     let token: Int64
-    /// Who held the channel before (nil: it was free), for the log and `stats`.
-    let previousOwner: String?
-    /// This daemon's wall clock at the acquisition, for `stats`.
-    let acquiredWallMillis: Int64
     private let trust: Mutex<(trust: LeaseTrust, lost: Bool)>
     private let now: @Sendable () -> Int64
 
-    init(channel: String, daemon: String, token: Int64, previousOwner: String?, acquiredStartedMillis: Int64, acquiredWallMillis: Int64,
-         timings: LeaseTimings, now: @escaping @Sendable () -> Int64 = Monotonic.millis) {
+    init(channel: String, daemon: String, token: Int64, acquiredStartedMillis: Int64, timings: LeaseTimings,
+         now: @escaping @Sendable () -> Int64 = Monotonic.millis) {
         self.channel = channel
         self.daemon = daemon
         self.token = token
-        self.previousOwner = previousOwner
-        self.acquiredWallMillis = acquiredWallMillis
         self.now = now
         trust = Mutex((LeaseTrust(token: token, acquiredStartedMillis: acquiredStartedMillis, timings: timings), false))
     }
@@ -55,11 +51,5 @@ final class ChannelLease: Sendable {
             if t < s.trust.firstStartMillis { return s.trust.firstStartMillis - t }
             return max(1, s.trust.timings.renewEveryMillis / 2)
         }
-    }
-
-    /// Whether trust has lapsed (for stats: the channel is held but not sending).
-    var lapsed: Bool {
-        let t = now()
-        return trust.withLock { $0.trust.lapsed(nowMillis: t) }
     }
 }

@@ -28,7 +28,6 @@ final class LeaseKeeper: Sendable {
         var daemons: [DaemonRow] = []
         var stopping = false
         var finished = false
-        var listening = false
         /// Rings of the event signal that came from other daemons (not to be announced back).
         var peerRings: UInt64 = 0
     }
@@ -84,8 +83,6 @@ final class LeaseKeeper: Sendable {
             return s.daemons.map { ($0, live.contains($0.id)) }
         }
     }
-
-    var isListening: Bool { state.withLock { $0.listening } }
 
     /// Stops taking channels (a graceful stop began); renewals go on while the workers drain.
     func stopAcquiring() {
@@ -228,8 +225,7 @@ final class LeaseKeeper: Sendable {
         // of one sliding second; a lease nobody ever held has no previous owner to wait for.
         var timings = self.timings
         if seen.token == 0 { timings.handoverMillis = 0 }
-        let lease = ChannelLease(channel: channel, daemon: me.id, token: token, previousOwner: seen.owner, acquiredStartedMillis: started,
-                                 acquiredWallMillis: clock.nowMillis(), timings: timings)
+        let lease = ChannelLease(channel: channel, daemon: me.id, token: token, acquiredStartedMillis: started, timings: timings)
         let stopping = state.withLock { s -> Bool in
             if !s.stopping { s.held[channel] = lease }
             return s.stopping
@@ -283,7 +279,6 @@ final class LeaseKeeper: Sendable {
     /// Rings the owners' doorbells on news from other daemons; listens again after a lost connection.
     private func listenLoop() async {
         while !Task.isCancelled {
-            state.withLock { $0.listening = true }
             do {
                 try await store.listen { [weak self] topic in
                     guard let self else { return }
@@ -299,7 +294,6 @@ final class LeaseKeeper: Sendable {
             } catch {
                 if !Task.isCancelled { logger.warning("lost the connection that hears other daemons; polling until it is back", metadata: ["error": "\(error)"]) }
             }
-            state.withLock { $0.listening = false }
             try? await Task.sleep(for: .seconds(1))
         }
     }

@@ -23,11 +23,7 @@ public struct SystemdNotifier: Sendable {
             }
         }
 
-        static func monotonicMicros() -> UInt64 {
-            var ts = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &ts)
-            return UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1_000
-        }
+        static func monotonicMicros() -> UInt64 { UInt64(Monotonic.nanos() / 1_000) }
     }
 
     /// `$NOTIFY_SOCKET`, or nil.
