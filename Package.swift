@@ -62,6 +62,7 @@ let package = Package(
             resources: [
                 .embedInCode("0001_init.sql"),
                 .embedInCode("0002_templates_optouts.sql"),
+                .embedInCode("0003_event_publication.sql"),
             ]
         ),
         // The door to PostgreSQL: the same store contract, for several daemons on one database.

@@ -49,7 +49,8 @@ public final class Daemon: Sendable {
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) async throws -> Daemon {
         try FileManager.default.createDirectory(atPath: (config.socketPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        let (store, lock) = try await openStore(config.database, logger: logger)
+        let daemonID = LeaseKeeper.newDaemonID(config.cluster)
+        let (store, lock) = try await openStore(config.database, daemonID: daemonID, logger: logger)
         try SocketPath.prepare(config.socketPath)
         store.setMarketingHold(millis: config.marketing.policy.limitHoldMillis)
         let now = clock.nowMillis()
@@ -72,11 +73,11 @@ public final class Daemon: Sendable {
             maxConnectionsPerHost: min(4096, config.channels.reduce(0) { $0 + ($1.maxInFlight ?? config.sender.maxInFlight) }),
             connectTimeoutMillis: config.sender.connectTimeoutMillis, clock: clock)
         let subscribers = try await SubscriberService.runtimes(for: config.subscribers, store: store)
-        return Daemon(config: config, configPath: configPath, store: store, runtimes: runtimes, subscribers: subscribers, transport: transport, clock: clock,
+        return Daemon(config: config, configPath: configPath, daemonID: daemonID, store: store, runtimes: runtimes, subscribers: subscribers, transport: transport, clock: clock,
                       logger: logger, lock: lock, metrics: (metricsRegistry, try await store.lastEventID()))
     }
 
-    private init(config: DaemonConfig, configPath: String?, store: any OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
+    private init(config: DaemonConfig, configPath: String?, daemonID: String, store: any OutboxStore, runtimes: [ChannelRuntime], subscribers: [SubscriberRuntime],
                  transport: any MessageTransport,
                  clock: any OutboxClock, logger: Logger, lock: DatabaseLock?, metrics: (registry: PrometheusCollectorRegistry, eventsAfter: Int64)) {
         self.config = config
@@ -100,7 +101,7 @@ public final class Daemon: Sendable {
         // the daemon with nothing left `sending`).
         let gate = StartGate(listeners: listen == nil ? 1 : 2)
         let keeper = (store as? any LeaseStore).map {
-            LeaseKeeper(store: $0, channels: channels, settings: config.cluster, connectTimeoutMillis: config.sender.connectTimeoutMillis,
+            LeaseKeeper(store: $0, channels: channels, settings: config.cluster, id: daemonID, connectTimeoutMillis: config.sender.connectTimeoutMillis,
                         unknownWaitMillis: config.retry.unknownOutcomeWaitMillis, subscribers: config.subscribers.map(\.name), clock: clock,
                         logger: logger, metrics: metrics)
         }
@@ -221,14 +222,14 @@ final class Box<T: Sendable>: Sendable {
 extension Daemon {
     /// Opens the store `[daemon] database` names: a SQLite file under an exclusive file lock
     /// (one daemon), or a PostgreSQL database any number of daemons share.
-    static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> (any OutboxStore, DatabaseLock?) {
+    static func openStore(_ location: DatabaseLocation, daemonID: String, logger: Logger) async throws -> (any OutboxStore, DatabaseLock?) {
         switch location {
         case .sqlite(let path):
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             let lock = try DatabaseLock(databasePath: path)
             return (try SQLiteOutboxStore(path: path), lock)
         case .postgres(let url):
-            return (try await PostgresOutboxStore.open(url, logger: logger), nil)
+            return (try await PostgresOutboxStore.open(url, daemonID: daemonID, logger: logger), nil)
         }
     }
 }

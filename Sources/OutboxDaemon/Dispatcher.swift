@@ -183,7 +183,8 @@ final class Dispatcher: Service, Sendable {
                     logger.notice("unknown outcomes not settled in time", metadata: ["count": "\(n)", "action": "\(config.retry.unknownOutcome.rawValue)"])
                     channels.ringAll()
                 }
-                let next = try await store.nextSettlementDeadline().map(TimeMath.nanos(millis:))
+                // A deadline already past waits for stored webhooks to be applied: look again shortly.
+                let next = try await store.nextSettlementDeadline().map { max(TimeMath.nanos(millis: $0), clock.now() + 250 * Nanos.perMillisecond) }
                 await sweeperBell.wait(until: min(next ?? .max, clock.now() + 5 * Nanos.perSecond), clock: clock)
             } catch {
                 logger.error("settlement sweep failed", metadata: ["error": "\(error)"])

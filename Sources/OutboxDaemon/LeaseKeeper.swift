@@ -39,15 +39,20 @@ final class LeaseKeeper: Sendable {
     let otherKeys: Set<String>
     static func subscriberKey(_ name: String) -> String { "subscriber:" + name }
 
-    init(store: any LeaseStore, channels: Channels, settings: ClusterSettings, connectTimeoutMillis: Int64, unknownWaitMillis: Int64,
+    /// A new daemon id, "name:pid:random": each start is a new daemon (its old leases are taken
+    /// over, not resumed). The store names its database sessions by it, so a daemon that takes
+    /// this one's channels over can end them (`LeaseStore.fenceOut`).
+    static func newDaemonID(_ settings: ClusterSettings) -> String {
+        let name = settings.name ?? String(ProcessInfo.processInfo.hostName.prefix(40))
+        return "\(name):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 36))"
+    }
+
+    init(store: any LeaseStore, channels: Channels, settings: ClusterSettings, id: String? = nil, connectTimeoutMillis: Int64, unknownWaitMillis: Int64,
          subscribers: [String] = [], clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics) {
         self.store = store
         self.otherKeys = Set(subscribers.map(Self.subscriberKey))
         self.channels = channels
-        let host = ProcessInfo.processInfo.hostName
-        let name = settings.name ?? String(host.prefix(40))
-        let pid = Int(getpid())
-        self.me = DaemonRow(id: "\(name):\(pid):\(String(UInt32.random(in: .min ... .max), radix: 36))", host: host, pid: pid,
+        self.me = DaemonRow(id: id ?? Self.newDaemonID(settings), host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
                             startedMillis: clock.nowMillis(), beatMillis: clock.nowMillis(), beats: 0)
         let ttl = settings.leaseTTLMillis
         // The margin covers the time from the trust check to the bytes on the wire (a
@@ -210,6 +215,13 @@ final class LeaseKeeper: Sendable {
     private func acquire(_ channel: String, seen: LeaseObservation) async {
         let runtime = channels.runtime(named: channel)
         guard runtime != nil || otherKeys.contains(channel) else { return }
+        // A takeover: the owner stopped renewing. If it is frozen inside a transaction, its
+        // locks (the lease row a claim shares, its messages' rows) would hold this acquisition
+        // up until the server's idle timeout; its sessions end first.
+        if let owner = seen.owner, owner != me.id {
+            let ended = await store.fenceOut(daemon: owner)
+            if ended > 0 { logger.notice("ended the database sessions of the daemon whose lease is taken over", metadata: ["channel": "\(channel)", "from": "\(owner)", "sessions": "\(ended)"]) }
+        }
         let started = Monotonic.millis()
         let token: Int64?
         do {

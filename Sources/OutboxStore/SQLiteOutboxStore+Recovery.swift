@@ -29,14 +29,21 @@ extension SQLiteOutboxStore {
         }
     }
 
+    /// How long past its deadline an unknown outcome waits for webhooks already stored but not
+    /// yet applied (a backlog after a restart or a takeover): one of them may be its status, and
+    /// resending before reading it sends twice. Bounded, so a stuck backlog does not hold it for ever.
+    public static let settleBacklogGraceMillis: Int64 = 60_000
+
     /// Messages whose unknown outcome was not settled by a status in time: resent (back to
-    /// the queue) or failed, per `[retry] unknown_outcome`. The timeline records which.
+    /// the queue) or failed, per `[retry] unknown_outcome`. The timeline records which. Not
+    /// while a webhook received before the deadline waits to be applied (`settleBacklogGraceMillis`).
     @discardableResult
     public func settleOverdue(nowMillis: Int64, action: RetryPolicy.UnknownOutcomeAction, maxAttempts: Int) async throws(StoreError) -> Int {
         try await write { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, attempts FROM messages WHERE state = 'sending' AND awaiting_settlement = 1 AND due_at <= ?
-                """, arguments: [nowMillis])
+                SELECT id, attempts FROM messages m WHERE state = 'sending' AND awaiting_settlement = 1 AND due_at <= ?
+                  AND (due_at <= ? OR NOT EXISTS (SELECT 1 FROM inbox WHERE processed_at IS NULL AND received_at <= m.due_at))
+                """, arguments: [nowMillis, nowMillis - Self.settleBacklogGraceMillis])
             for row in rows {
                 let id: Int64 = row["id"]
                 let attempts: Int = row["attempts"]

@@ -44,12 +44,30 @@ enum PostgresMigrator {
     }
 
     /// The statements of a migration file, one per query (the extended protocol takes one at a
-    /// time): `--` comments dropped, split at each `;`. So a migration keeps `;` and `--` out
-    /// of its string literals (migrations/postgresql/README.md).
+    /// time): `--` comments dropped, split at each `;` outside a `$$`-quoted function body. So a
+    /// migration keeps `;` and `--` out of its string literals (migrations/postgresql/README.md).
     static func statements(_ sql: String) -> [String] {
         let code = sql.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.range(of: "--").map { String(line[..<$0.lowerBound]) } ?? String(line)
         }.joined(separator: "\n")
-        return code.split(separator: ";").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        var out: [String] = [], current = "", quoted = false
+        var rest = Substring(code)
+        while let c = rest.first {
+            if rest.hasPrefix("$$") {
+                quoted.toggle()
+                current += "$$"
+                rest = rest.dropFirst(2)
+                continue
+            }
+            rest = rest.dropFirst()
+            if c == ";" && !quoted {
+                out.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        out.append(current)
+        return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
     }
 }

@@ -27,7 +27,6 @@ extension PostgresOutboxStore {
     /// Pauses the channel: nothing is claimed until `untilMillis` (nil: until resumed).
     public func pause(channel: String, reason: String, untilMillis: Int64?, nowMillis: Int64) async throws(StoreError) {
         try await write { conn in
-            try await self.lockEventLog(conn)
             try await self.setPause(conn, channel: channel, reason: reason, untilMillis: untilMillis, nowMillis: nowMillis) }
     }
 
@@ -35,7 +34,6 @@ extension PostgresOutboxStore {
     @discardableResult
     public func resume(channel: String, liftingSpamHoldAt spamHoldMillis: Int64?, nowMillis: Int64) async throws(StoreError) -> Bool {
         try await write { conn in
-            try await self.lockEventLog(conn)
             let resumed = try await conn.rows("""
                 UPDATE channel_state SET paused_reason = NULL, paused_at = NULL, paused_until = NULL
                 WHERE channel = \(channel) AND paused_reason IS NOT NULL RETURNING channel
@@ -52,7 +50,6 @@ extension PostgresOutboxStore {
     /// Keeps the channel's adaptive rate (nil: the configured one) across restarts.
     public func saveRate(channel: String, mps: Int?, nowMillis: Int64) async throws(StoreError) {
         try await write { conn in
-            try await self.lockEventLog(conn)
             let current = try await conn.rows("SELECT current_mps FROM channel_state WHERE channel = \(channel) FOR UPDATE", logger: self.logger).first
             if try current?.get("current_mps", as: Int?.self) != mps {
                 try await self.logEvent(conn, .rateChanged, channel: channel, messageID: nil, at: nowMillis, data: ["mps": mps.map { .int(Int64($0)) } ?? .null])

@@ -27,8 +27,7 @@ extension PostgresOutboxStore {
             }
             var planner = ClaimPlanner(limit: limit, nowMillis: nowMillis, rules: rules, reach: reach, spamHold: try await self.spamHold(conn, channel: channel))
             var claimed: [ClaimedMessage] = []
-            // Messages the rules end without a request: written after the scan, under the
-            // event-log lock, which no claim takes unless it writes events (see `lockEventLog`).
+            // Messages the rules end without a request: written after the scan.
             var endings: [(id: Int64, state: MessageState, reason: String)] = []
             for priority in planner.priorities where !planner.isFull {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
@@ -105,7 +104,6 @@ extension PostgresOutboxStore {
                 }
             }
             if !endings.isEmpty {
-                try await self.lockEventLog(conn)
                 for e in endings { try await self.finish(conn, id: e.id, state: e.state, reason: e.reason, nowMillis: nowMillis, ifState: .queued) }
             }
             if !claimed.isEmpty {

@@ -7,8 +7,10 @@ extension PostgresOutboxStore: LeaseStore {}
 
 /// Heartbeats, lease rows for operators, and wake-ups between daemons (LISTEN/NOTIFY).
 extension PostgresOutboxStore {
+    /// Also publishes events some daemon committed but did not live to publish.
     public func beat(_ me: DaemonRow) async throws(StoreError) -> [DaemonRow] {
-        try await write { conn in
+        await publishLeftovers()
+        return try await write { conn in
             try await conn.exec("""
                 INSERT INTO daemons (id, host, pid, started_at, beat_at, beats) VALUES (\(me.id), \(me.host), \(me.pid), \(me.startedMillis), \(me.beatMillis), 1)
                 ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, beats = daemons.beats + 1
@@ -17,6 +19,25 @@ extension PostgresOutboxStore {
                 DaemonRow(id: try r.get("id"), host: try r.get("host"), pid: try r.get("pid", as: Int32.self).asInt, startedMillis: try r.get("started_at"),
                           beatMillis: try r.get("beat_at"), beats: try r.get("beats"))
             }
+        }
+    }
+
+    /// Sessions are named by their daemon's id (`applicationName`). Same role is enough to end
+    /// them (no superuser); a session of another role, or a name PostgreSQL changed (non-ASCII),
+    /// is left to `idle_in_transaction_session_timeout`.
+    @discardableResult
+    public func fenceOut(daemon: String) async -> Int {
+        do {
+            return try await read { conn in
+                try await conn.value("""
+                    SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                    WHERE datname = current_database() AND pid <> pg_backend_pid()
+                      AND (application_name = \(daemon) OR left(application_name, \(Int32(daemon.utf8.count + 1))::integer) = \(daemon + " "))
+                    """, as: Int.self, logger: self.logger) ?? 0
+            }
+        } catch {
+            logger.warning("cannot end a replaced daemon's database sessions", metadata: ["daemon": "\(daemon)", "error": "\(error)"])
+            return 0
         }
     }
 

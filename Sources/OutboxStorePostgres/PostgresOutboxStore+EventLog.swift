@@ -3,50 +3,72 @@ import OutboxStore
 import PostgresNIO
 
 extension PostgresOutboxStore {
-    /// Every transaction that writes the event log takes this advisory lock first and holds it
-    /// to its commit, so event ids commit in order across daemons: a reader that sees id N has
-    /// seen every id below it (the cursor contract). Without it, two daemons' transactions could
-    /// commit ids 8 and 7 in that order, and a reader between them would skip 7 forever.
-    /// Keyed by the schema too: outboxes in other schemas of the database do not wait.
-    ///
-    /// Lock order: a transaction that may write an event takes this lock before it locks any
-    /// `messages`, `inbox` or `channel_state` row (after a `channel_leases` row is fine: nobody
-    /// holding this lock waits for one). Taken later, it deadlocks: a status webhook holding it
-    /// waits for a message row that a recorder holds while waiting for it (seen with three
-    /// daemons). Only a submission takes it last, as it locks no existing row.
-    static let eventLogLockKey: Int32 = 0x7761_6F65
-
-    func lockEventLog(_ conn: PostgresConnection) async throws {
-        try await conn.exec("SELECT pg_advisory_xact_lock(\(Self.eventLogLockKey), hashtext(current_schema()))", logger: logger)
-    }
-
+    /// Writers append events to `event_pending` and take no lock for it; after their commit,
+    /// `publish_events` (migration 0003) moves them into `event_log`, where they get their ids,
+    /// under the one advisory lock only the publisher takes. The publisher is one statement on
+    /// the server, so a daemon frozen mid-transaction (SIGSTOP, a VM pause) holds nobody up but
+    /// the rows it locked, and ids still commit in order: a reader that sees id N has seen every
+    /// id below it (the cursor contract). Rows of one transaction publish together, in the order
+    /// they were written; a later transaction about the same message locks its row first, so
+    /// its events come after.
     func logEvent(_ conn: PostgresConnection, _ type: EventType, channel: String?, messageID: Int64?, at: Int64, data: [String: JSONValue]? = nil) async throws {
-        try await lockEventLog(conn)
         try await conn.exec("""
-            INSERT INTO event_log (at, type, channel, message_id, data) VALUES (\(at), \(type.rawValue), \(channel), \(messageID), \(eventData(data)))
+            INSERT INTO event_pending (at, type, channel, message_id, data) VALUES (\(at), \(type.rawValue), \(channel), \(messageID), \(eventData(data)))
             """, logger: logger)
-        eventSignal.ring()
+        notePendingEvents()
     }
+
+    /// Marks the running `write` as one that appended events: it publishes them after its commit.
+    func notePendingEvents() { PendingEvents.current?.mark() }
+
+    /// Publishes every committed pending event (this daemon's and any other's), then rings the
+    /// event signal. After a commit that wrote events, and at each lease beat (events a daemon
+    /// committed but did not live to publish). A failure leaves them pending for the next call.
+    @discardableResult
+    public func publishEvents() async -> Int {
+        var total = 0
+        do {
+            while true {
+                let moved = try await read { conn in
+                    try await conn.value("SELECT publish_events(\(Int32(Self.publishBatch))::integer)", as: Int64.self, logger: self.logger) ?? 0
+                }
+                total += Int(moved)
+                if moved < Self.publishBatch { break }
+            }
+        } catch {
+            logger.warning("cannot publish events now; they stay pending until the next commit or beat", metadata: ["error": "\(error)"])
+        }
+        if total > 0 { eventSignal.ring() }
+        return total
+    }
+
+    /// Publishes pending events if any are there (a cheap probe when none are).
+    func publishLeftovers() async {
+        let pending = try? await read { conn in
+            try await conn.value("SELECT EXISTS (SELECT 1 FROM event_pending)", as: Bool.self, logger: self.logger)
+        }
+        if pending == true { await publishEvents() }
+    }
+
+    static let publishBatch: Int64 = 10_000
 
     func logMessageEvent(_ conn: PostgresConnection, _ type: EventType, messageID: Int64, at: Int64, data: [String: JSONValue]? = nil) async throws {
-        try await lockEventLog(conn)
         try await conn.exec("""
-            INSERT INTO event_log (at, type, channel, message_id, data) SELECT \(at), \(type.rawValue), channel, id, \(eventData(data)) FROM messages WHERE id = \(messageID)
+            INSERT INTO event_pending (at, type, channel, message_id, data) SELECT \(at), \(type.rawValue), channel, id, \(eventData(data)) FROM messages WHERE id = \(messageID)
             """, logger: logger)
-        eventSignal.ring()
+        notePendingEvents()
     }
 
     func logAccepted(_ conn: PostgresConnection, ids: [Int64]) async throws {
-        try await lockEventLog(conn)
         try await conn.exec("""
-            INSERT INTO event_log (at, type, channel, message_id, data)
+            INSERT INTO event_pending (at, type, channel, message_id, data)
             SELECT created_at, 'accepted', channel, id,
                    json_build_object('to', recipient, 'message_type', type,
                                      'priority', CASE priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'bulk' END,
                                      'idempotency_key', idempotency_key, 'import_id', import_id)::text
             FROM messages WHERE id = ANY(\(ids)) ORDER BY id
             """, logger: logger)
-        eventSignal.ring()
+        notePendingEvents()
     }
 
     func logFailed(_ conn: PostgresConnection, channel: String?, messageID: Int64, at: Int64, reason: String, error: APIFailure?) async throws {

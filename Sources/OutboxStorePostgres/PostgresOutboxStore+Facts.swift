@@ -131,7 +131,6 @@ extension PostgresOutboxStore {
     @discardableResult
     public func liftEndedPause(channel: String, untilMillis: Int64) async throws(StoreError) -> Bool {
         try await write { conn in
-            try await self.lockEventLog(conn)
             guard let reason = try await conn.value("""
                 SELECT paused_reason FROM channel_state WHERE channel = \(channel) AND paused_until = \(untilMillis) FOR UPDATE
                 """, as: String.self, logger: self.logger) else { return false }

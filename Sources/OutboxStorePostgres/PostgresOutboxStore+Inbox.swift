@@ -54,7 +54,6 @@ extension PostgresOutboxStore {
     @discardableResult
     public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         try await write { conn in
-            try await self.lockEventLog(conn)
             var effects = InboxEffects()
             for p in processed {
                 // The row lock makes two daemons applying the same payload take turns; the second sees it processed.
@@ -95,12 +94,11 @@ extension PostgresOutboxStore {
             "reply_to_wamid": i.contextWamid.map(JSONValue.string) ?? .null,
             "sent_at": .string(RFC3339.format(millis: i.timestampMillis)),
         ]
-        try await lockEventLog(conn)
         try await conn.exec("""
-            INSERT INTO event_log (at, type, channel, message_id, data)
+            INSERT INTO event_pending (at, type, channel, message_id, data)
             VALUES (\(nowMillis), 'inbound', \(i.channel), (SELECT id FROM messages WHERE wamid = \(i.contextWamid) LIMIT 1), \(JSONValue.object(data).canonicalText))
             """, logger: logger)
-        eventSignal.ring()
+        notePendingEvents()
     }
 
     /// A customer wrote: their window opens, and that of every number they are an alias of.

@@ -32,8 +32,6 @@ extension PostgresOutboxStore {
                 WHERE channel = \(channel) AND token = \(seen.token) AND renewals = \(seen.renewals) AND owner IS NOT DISTINCT FROM \(seen.owner)
                 RETURNING token
                 """, as: Int64.self, logger: self.logger) else { return nil }
-            // After the lease row, before any message row (see `lockEventLog`).
-            try await self.lockEventLog(conn)
             let detail = "the daemon sending this channel stopped renewing its lease mid-request"
             let rows = try await conn.rows("""
                 SELECT id, recipient, updated_at, claim_token FROM messages

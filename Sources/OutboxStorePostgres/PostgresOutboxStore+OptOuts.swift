@@ -53,7 +53,6 @@ extension PostgresOutboxStore {
     /// An operator's `optouts add`. - Returns: whether it was new.
     public func addOptOut(channel: String, recipient: String, detail: String?, nowMillis: Int64) async throws(StoreError) -> Bool {
         try await write { conn in
-            try await self.lockEventLog(conn)  // before the message rows it fails (see `lockEventLog`)
             return try await self.optOut(conn, channel: channel, recipient: recipient, source: "operator", detail: detail, nowMillis: nowMillis)
         }
     }
@@ -61,7 +60,6 @@ extension PostgresOutboxStore {
     /// An operator's `optouts remove`. - Returns: whether the customer was on the list.
     public func removeOptOut(channel: String, recipient: String, nowMillis: Int64) async throws(StoreError) -> Bool {
         try await write { conn in
-            try await self.lockEventLog(conn)
             return try await self.optIn(conn, channel: channel, recipient: recipient, source: "operator", nowMillis: nowMillis)
         }
     }

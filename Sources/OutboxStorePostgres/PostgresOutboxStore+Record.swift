@@ -32,7 +32,6 @@ extension PostgresOutboxStore {
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
         try await write { conn in
-            try await self.lockEventLog(conn)
             var sent: [AttemptRecord] = []
             for r in records {
                 if case .accepted(let wamid, _, let waID) = r.result, case .sent(let decided) = r.decision, decided == wamid,
@@ -109,13 +108,12 @@ extension PostgresOutboxStore {
             RETURNING m.id
             """, binds: Self.binds(json, nowMillis)), logger: logger).map { try $0.get("id", as: Int64.self) }
         if !changed.isEmpty {
-            try await lockEventLog(conn)
             try await conn.exec(PostgresQuery(unsafeSQL: """
-                INSERT INTO event_log (at, type, channel, message_id, data)
+                INSERT INTO event_pending (at, type, channel, message_id, data)
                 SELECT $2, 'sent', r.channel, r.id, json_build_object('wamid', r.wamid)::text
                 FROM json_to_recordset($1::json) AS r(\(columns)) WHERE r.id = ANY($3) ORDER BY r.id
                 """, binds: Self.binds(json, nowMillis, changed)), logger: logger)
-            eventSignal.ring()
+            notePendingEvents()
         }
         // One hold per recipient (a later one wins), as `hold` does row by row.
         var holds: [String: SentRow] = [:]

@@ -12,7 +12,6 @@ extension PostgresOutboxStore {
     @discardableResult
     public func recoverInterrupted(nowMillis: Int64, waitMillis: Int64) async throws(StoreError) -> Int {
         try await write { conn in
-            try await self.lockEventLog(conn)
             let detail = "the daemon stopped while this message was being sent"
             let rows = try await conn.rows("""
                 SELECT id, channel, updated_at FROM messages WHERE state = 'sending' AND NOT awaiting_settlement FOR UPDATE
@@ -36,13 +35,16 @@ extension PostgresOutboxStore {
         }
     }
 
-    /// Unknown outcomes not settled by a status in time: resent or failed, per `[retry] unknown_outcome`.
+    /// Unknown outcomes not settled by a status in time: resent or failed, per `[retry] unknown_outcome`;
+    /// not while a webhook any daemon received before the deadline waits to be applied (as SQLite's).
     @discardableResult
     public func settleOverdue(nowMillis: Int64, action: RetryPolicy.UnknownOutcomeAction, maxAttempts: Int) async throws(StoreError) -> Int {
         try await write { conn in
-            try await self.lockEventLog(conn)
             let rows = try await conn.rows("""
-                SELECT id, attempts FROM messages WHERE state = 'sending' AND awaiting_settlement AND due_at <= \(nowMillis) FOR UPDATE
+                SELECT id, attempts FROM messages m WHERE state = 'sending' AND awaiting_settlement AND due_at <= \(nowMillis)
+                  AND (due_at <= \(nowMillis - SQLiteOutboxStore.settleBacklogGraceMillis)
+                       OR NOT EXISTS (SELECT 1 FROM inbox WHERE processed_at IS NULL AND received_at <= m.due_at))
+                FOR UPDATE OF m
                 """, logger: self.logger)
             for row in rows {
                 let id = try row.get("id", as: Int64.self), attempts = try row.get("attempts", as: Int.self)

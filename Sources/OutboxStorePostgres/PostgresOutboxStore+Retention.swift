@@ -112,7 +112,6 @@ extension PostgresOutboxStore {
     /// Cancels an import's queued messages.
     public func cancel(importID: String, nowMillis: Int64) async throws(StoreError) -> Int {
         try await write { conn in
-            try await self.lockEventLog(conn)
             guard try await conn.value("SELECT EXISTS (SELECT 1 FROM messages WHERE import_id = \(importID))", as: Bool.self, logger: self.logger) == true else {
                 throw StoreError.notFound
             }
@@ -123,12 +122,11 @@ extension PostgresOutboxStore {
             try await conn.exec("""
                 INSERT INTO events (message_id, at, status, detail) SELECT id, \(nowMillis), 'cancelled', 'cancelled with its import' FROM unnest(\(ids)::bigint[]) AS id
                 """, logger: self.logger)
-            try await self.lockEventLog(conn)
             try await conn.exec("""
-                INSERT INTO event_log (at, type, channel, message_id, data)
+                INSERT INTO event_pending (at, type, channel, message_id, data)
                 SELECT \(nowMillis), 'cancelled', channel, id, '{"reason":"cancelled with its import"}' FROM messages WHERE id = ANY(\(ids)) ORDER BY id
                 """, logger: self.logger)
-            self.eventSignal.ring()
+            self.notePendingEvents()
             return ids.count
         }
     }

@@ -92,7 +92,6 @@ extension PostgresOutboxStore {
     /// Cancels a message that has not been handed to the API.
     public func cancel(id: Int64, nowMillis: Int64) async throws(StoreError) -> (cancelled: Bool, state: MessageState) {
         try await write { conn in
-            try await self.lockEventLog(conn)
             guard let raw = try await conn.value("SELECT state FROM messages WHERE id = \(id) FOR UPDATE", as: String.self, logger: self.logger),
                   let state = MessageState(rawValue: raw) else { throw StoreError.notFound }
             guard state == .queued else { return (false, state) }

@@ -31,10 +31,10 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Session settings every connection gets: a claim never waits long for a lock, and a
     /// connection that sits in a transaction does not hold locks for long. A daemon frozen
-    /// mid-transaction (SIGSTOP, a VM pause) holds the event-log lock every writer needs until
-    /// the server ends its session, 15 s idle in that transaction. Shorter (3 s was tried) ended
-    /// live daemons' transactions on the loaded test machine, where a process can wait seconds
-    /// for a core between two statements.
+    /// mid-transaction (SIGSTOP, a VM pause) holds the rows it locked until the server ends its
+    /// session, 15 s idle in that transaction, or until the daemon taking its channels over ends
+    /// its sessions (`fenceOut`). Shorter (3 s was tried) ended live daemons' transactions on
+    /// the loaded test machine, where a process can wait seconds for a core between two statements.
     static let sessionParameters: [(String, String)] = [
         ("lock_timeout", "5s"), ("idle_in_transaction_session_timeout", "15s"),
     ]
@@ -51,7 +51,9 @@ public final class PostgresOutboxStore: Sendable {
     /// and reads or creates the instance id.
     /// - Parameter schema: a schema to create and use instead of `public` (tests give each store
     ///   its own); without it, the URL's `options=-c search_path=...` names one, if any.
-    public static func open(_ url: PostgresURL, schema: String? = nil, applicationName: String = "wa-outbox",
+    /// - Parameter daemonID: the daemon's id (`LeaseKeeper`): its sessions' `application_name`
+    ///   starts with it, so a daemon taking its channels over can end them (`fenceOut`).
+    public static func open(_ url: PostgresURL, schema: String? = nil, daemonID: String? = nil,
                             logger: Logger = Logger(label: "wa-outbox.postgres")) async throws(StoreError) -> PostgresOutboxStore {
         let location = url.description
         var config: PostgresClient.Configuration
@@ -66,7 +68,7 @@ public final class PostgresOutboxStore: Sendable {
             config = .init(host: url.host ?? "localhost", port: url.port, username: url.user, password: url.password?.value, database: url.database, tls: tls)
         }
         var params = sessionParameters
-        params.append(("application_name", url.applicationName ?? applicationName))
+        params.append(("application_name", applicationName(daemonID: daemonID, url.applicationName)))
         params += url.settings.filter { $0.name != "search_path" || schema == nil }.map { ($0.name, $0.value) }
         let schema = schema ?? url.schema
         if let schema { params.append(("search_path", schema)) }
@@ -101,6 +103,12 @@ public final class PostgresOutboxStore: Sendable {
         }
     }
 
+    /// "<daemon id> <the URL's application_name or wa-outbox>", within PostgreSQL's 63 bytes.
+    static func applicationName(daemonID: String?, _ name: String?) -> String {
+        let text = [daemonID, name ?? "wa-outbox"].compactMap { $0 }.joined(separator: " ")
+        return String(decoding: text.utf8.prefix(63), as: UTF8.self)
+    }
+
     /// Stops the connection pool. The store is unusable afterwards.
     public func close() {
         holders.withLock { $0.forEach { $0.cancel() }; $0 = [] }
@@ -122,18 +130,30 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Runs `body` in one transaction, mapping failures to `StoreError` (a lost connection, a
     /// lock timeout or a serialization failure is `unavailable`: nothing was stored, retry).
+    /// Events the body appended are published after the commit (`publishEvents`).
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        let pending = PendingEvents()
+        let result: T
         do {
-            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+            result = try await PendingEvents.$current.withValue(pending) {
+                try await client.withConnection { conn in
+                    try await conn.transaction(logger: logger) { conn in try await body(conn) }
+                }
+            }
         } catch {
             throw StoreError(postgres: error)
         }
+        if pending.marked { await publishEvents() }
+        return result
     }
 
     /// Runs `body` on one pooled connection, outside a transaction (each statement sees the latest commits).
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
-            return try await client.withConnection { conn in try await body(conn) }
+            return try await client.withConnection { conn in
+                try conn.checkOpen()
+                return try await body(conn)
+            }
         } catch {
             throw StoreError(postgres: error)
         }
@@ -151,6 +171,14 @@ public final class PostgresOutboxStore: Sendable {
     public func messageID(fromCallbackData text: String) -> Int64? {
         CallbackData.messageID(text, instanceID: instanceID)
     }
+}
+
+/// Whether the `write` running in this task appended events (set by `notePendingEvents`).
+final class PendingEvents: Sendable {
+    @TaskLocal static var current: PendingEvents?
+    private let flag = Atomic<Bool>(false)
+    func mark() { flag.store(true, ordering: .relaxed) }
+    var marked: Bool { flag.load(ordering: .relaxed) }
 }
 
 /// Runs `body`, failing with `reason` when it takes longer than `limit` (the body is cancelled).

@@ -45,6 +45,9 @@ struct ClusterTests {
             [sender]
             request_timeout = "2s"
             connect_timeout = "200ms"
+            # Three daemons, PostgreSQL and the sandbox share two loaded cores: a request's write
+            # and its arrival at the sandbox are often 20-40 ms apart, where a network's are 10.
+            pacing_guard = "50ms"
 
             [templates]
             sync_interval = "0s"
@@ -86,14 +89,10 @@ struct ClusterTests {
     @Test("kill -9 and SIGTERM of daemons sharing three channels: no loss, no double, no second over the limit, order and pacing kept")
     func killAndTerm() async throws { try await scenario(freeze: false) }
 
-    /// Known defect, left for the next round (see the README's "Running several daemons"): a
-    /// daemon frozen in the middle of a transaction keeps the event-log lock every writer
-    /// needs until the server ends its statement (lock_timeout) and then its session (idle in
-    /// transaction), so a takeover can come later than the freeze lasts; and in some runs the
-    /// daemon that woke and then held every channel stalled for about a minute before sending
-    /// again. Nothing was lost or sent twice in those runs; the pacing and liveness checks failed.
-    @Test("SIGSTOP as well: a frozen daemon that wakes starts nothing for the channels it lost",
-          .disabled("known defect: a frozen daemon's transaction holds the event-log lock; see the comment"))
+    /// A daemon frozen for three ttls, possibly inside a transaction: the daemon taking its
+    /// channel over ends its database sessions (so the rows it locked are free) and the event
+    /// log needs no lock across transactions (migration 0003), so nobody waits for it.
+    @Test("SIGSTOP as well: a frozen daemon that wakes starts nothing for the channels it lost")
     func killStopTerm() async throws { try await scenario(freeze: true) }
 
     func scenario(freeze: Bool) async throws {
@@ -111,9 +110,10 @@ struct ClusterTests {
                 for c in clients.values { await c.shutdown() }
             }
             do {
+                // Every file first: a key file rewritten while a daemon reads it is briefly 0644.
+                let configs = (1...3).map { n in writeConfig(n: n, sandboxURL: url, database: database, webhookPort: ports[n - 1]) }
                 for n in 1...3 {
-                    let config = writeConfig(n: n, sandboxURL: url, database: database, webhookPort: ports[n - 1])
-                    daemons["d\(n)"] = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("d\(n).log"))
+                    daemons["d\(n)"] = try DaemonProcess(arguments: ["serve", "--config", configs[n - 1]], logPath: dir.file("d\(n).log"))
                 }
                 for n in 1...3 {
                     try await daemons["d\(n)"]!.waitUntilReady(socketPath: dir.file("d\(n).sock"))
@@ -171,7 +171,7 @@ struct ClusterTests {
                     resumedAt = Int64(Date().timeIntervalSince1970 * 1000)
                     daemons[y]!.signal(SIGCONT)
                     let movedB = try await eventually(timeoutSeconds: 5) { try await owners(store)["b"].map { $0.daemon != y } ?? false }
-                    #expect(movedB, "b stayed with the frozen daemon")
+                    #expect(movedB, "b stayed with the frozen daemon; logs:\n\(daemons.map { name, d in "\(name):\n" + d.log.split(separator: "\n").filter { !$0.contains("level=info") }.suffix(30).joined(separator: "\n") }.joined(separator: "\n"))")
                     _ = try await eventually(timeoutSeconds: 5) { daemons[y]!.log.contains("channel lost") }
                     #expect(daemons[y]!.log.contains("channel lost"), "the frozen daemon's log:\n\(daemons[y]!.log)")
                     Self.mark(t0, "b taken over from the frozen daemon")
@@ -187,6 +187,7 @@ struct ClusterTests {
                 let handedOver = try await eventually(timeoutSeconds: 30) { try await owners(store).values.allSatisfy { $0.daemon == y } }
                 #expect(handedOver)
                 print("cluster test: takeover after kill -9 \(takeover) s; handover after SIGTERM (incl. z's drain) \(Date().timeIntervalSince(termAt)) s")
+                let handovers = "kill -9 at \(Int64(killedAt.timeIntervalSince1970 * 1000)), resumed at \(resumedAt), SIGTERM at \(Int64(termAt.timeIntervalSince1970 * 1000))"
 
                 // Everything ends sent (or later: delivered, read).
                 let done = try await eventually(timeoutSeconds: 90) {
@@ -207,7 +208,10 @@ struct ClusterTests {
                     let logs = daemons.map { name, d in
                         "\(name):\n" + d.log.split(separator: "\n").filter { !$0.contains("level=info") || $0.contains("worker") }.suffix(40).joined(separator: "\n")
                     }.joined(separator: "\n")
-                    Issue.record("not every message was sent: \(states.sorted { $0.key < $1.key }); now \(Int64(Date().timeIntervalSince1970 * 1000)); stuck \(stuck); leases \(try await owners(store)); logs:\n\(logs)")
+                    // The whole logs stay for a look after the run.
+                    let kept = "/tmp/wao-cluster-failed-\(Int(Date().timeIntervalSince1970))"
+                    try? FileManager.default.copyItem(atPath: dir.path, toPath: kept)
+                    Issue.record("not every message was sent (logs kept in \(kept)): \(states.sorted { $0.key < $1.key }); now \(Int64(Date().timeIntervalSince1970 * 1000)); stuck \(stuck); leases \(try await owners(store)); logs:\n\(logs)")
                 }
                 Self.mark(t0, "every message sent")
                 // The resumed daemon started nothing under the lease it lost.
@@ -217,7 +221,13 @@ struct ClusterTests {
                 var copies: [String: Int] = [:]
                 for r in sandbox.state.received() { copies[r.callbackData ?? "", default: 0] += 1 }
                 for m in ids {
-                    #expect(copies[store.callbackData(for: Int64(m.id)!)] == 1, "message \(m.id) reached the API \(copies[store.callbackData(for: Int64(m.id)!)] ?? 0) times")
+                    let data = store.callbackData(for: Int64(m.id)!)
+                    guard copies[data] != 1 else { continue }
+                    let t = try await store.timeline(id: Int64(m.id)!)
+                    let arrivals = sandbox.state.received().filter { $0.callbackData == data }.map { "\($0.receivedAtMillis) \($0.wamid)" }
+                    let attempts = t?.attempts.map { "\($0.outcome.rawValue)@\($0.atMillis)" } ?? []
+                    let events = t?.events.map { "\($0.status)@\($0.atMillis)" } ?? []
+                    Issue.record("message \(m.id) (\(m.channel)) reached the API \(copies[data] ?? 0) times: arrivals \(arrivals), attempts \(attempts), events \(events); resumed \(resumedAt)")
                 }
                 // No sliding second over a channel's limit at the API, and pair pacing held across
                 // owners. The one stated exception: a request the frozen daemon had started (its
@@ -239,12 +249,12 @@ struct ClusterTests {
                 let byKey = Dictionary(grouping: sandbox.state.received().filter { !late.contains($0.callbackData ?? "") }, by: { channelOf[$0.callbackData ?? ""] ?? "?" })
                 for (key, rs) in byKey {
                     let times = rs.map(\.receivedAtMillis).sorted()
-                    var lo = 0, busiest = 0
+                    var lo = 0, busiest = 0, window: ArraySlice<Int64> = []
                     for hi in times.indices {
                         while times[hi] - times[lo] >= 1_000 { lo += 1 }
-                        busiest = max(busiest, hi - lo + 1)
+                        if hi - lo + 1 > busiest { (busiest, window) = (hi - lo + 1, times[lo...hi]) }
                     }
-                    #expect(busiest <= Self.mps, "key \(key): \(busiest) requests in one sliding second")
+                    #expect(busiest <= Self.mps, "key \(key): \(busiest) requests in one sliding second: \(window.map { $0 - (window.first ?? 0) }) ms after \(window.first ?? 0); handovers: \(handovers)")
                     for (to, mine) in Dictionary(grouping: rs, by: \.to) {
                         let ts = mine.map(\.receivedAtMillis).sorted()
                         let gap = zip(ts.dropFirst(), ts).map { $0 - $1 }.min() ?? 600

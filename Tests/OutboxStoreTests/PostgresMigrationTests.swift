@@ -14,6 +14,7 @@ struct PostgresMigrationTests {
     static let pinned: [String: (bytes: Int, fnv: UInt64)] = [
         "0001_init": (9_688, 0x2FE3_1F22_BC2F_40CB),
         "0002_templates_optouts": (3_600, 0x57F6_8C21_F3A2_CE45),
+        "0003_event_publication": (1_946, 0x43FC_72A6_E493_7D08),
     ]
 
     @Test("every file in migrations/postgresql is registered, in order")

@@ -115,6 +115,26 @@ struct StoreTests {
         #expect(after.events.map(\.status) == ["resend"])
     }
 
+    @Test("an overdue unknown outcome waits while a webhook received before its deadline is not applied yet (it may be its status)", arguments: StoreEngine.all)
+    func settleAfterBacklog(engine: StoreEngine) async throws {
+        let db = StoreFactory(engine, dir)
+        let store = try await db.open()
+        _ = try await store.submit([text("x")], nowMillis: 100)
+        _ = try await store.claim(channel: "main", nowMillis: 200, limit: 1, rules: lax)
+        try await store.recoverInterrupted(nowMillis: 300, waitMillis: 1_000)
+        let stored = try await store.storeInbox([InboxItem(channel: "main", source: "webhook", body: Array("{}".utf8))], nowMillis: 1_200)
+        #expect(try await store.settleOverdue(nowMillis: 1_400, action: .resend, maxAttempts: 10) == 0)
+        // Not for ever: past the grace, a stuck backlog no longer holds it.
+        #expect(try await store.settleOverdue(nowMillis: 1_300 + SQLiteOutboxStore.settleBacklogGraceMillis, action: .resend, maxAttempts: 10) == 1)
+        // Once the backlog is applied, an overdue one (x again, resent) is judged at once.
+        _ = try await store.submit([text("y", to: "+4915100000009")], nowMillis: 100_000)
+        _ = try await store.claim(channel: "main", nowMillis: 100_100, limit: 1, rules: lax)
+        try await store.recoverInterrupted(nowMillis: 100_200, waitMillis: 1_000)
+        #expect(try await store.settleOverdue(nowMillis: 101_300, action: .resend, maxAttempts: 10) == 0)
+        try await store.applyInbox(stored.map { ProcessedInbox(id: $0, statuses: [], inbound: []) }, nowMillis: 101_400)
+        #expect(try await store.settleOverdue(nowMillis: 101_500, action: .resend, maxAttempts: 10) == 1)
+    }
+
     @Test("an unsettled outcome fails when the policy says fail", arguments: StoreEngine.all)
     func settleFail(engine: StoreEngine) async throws {
         let db = StoreFactory(engine, dir)

@@ -5,5 +5,6 @@ public enum PostgresMigrations {
     public static let all: [(name: String, sql: String)] = [
         ("0001_init", String(decoding: PackageResources._001_init_sql, as: UTF8.self)),
         ("0002_templates_optouts", String(decoding: PackageResources._002_templates_optouts_sql, as: UTF8.self)),
+        ("0003_event_publication", String(decoding: PackageResources._003_event_publication_sql, as: UTF8.self)),
     ]
 }
