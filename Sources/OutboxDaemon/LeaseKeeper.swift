@@ -215,13 +215,6 @@ final class LeaseKeeper: Sendable {
     private func acquire(_ channel: String, seen: LeaseObservation) async {
         let runtime = channels.runtime(named: channel)
         guard runtime != nil || otherKeys.contains(channel) else { return }
-        // A takeover: the owner stopped renewing. If it is frozen inside a transaction, its
-        // locks (the lease row a claim shares, its messages' rows) would hold this acquisition
-        // up until the server's idle timeout; its sessions end first.
-        if let owner = seen.owner, owner != me.id {
-            let ended = await store.fenceOut(daemon: owner)
-            if ended > 0 { logger.notice("ended the database sessions of the daemon whose lease is taken over", metadata: ["channel": "\(channel)", "from": "\(owner)", "sessions": "\(ended)"]) }
-        }
         let started = Monotonic.millis()
         let token: Int64?
         do {

@@ -23,9 +23,34 @@ extension PostgresOutboxStore {
     /// becomes an unknown outcome that waits `unknownWaitMillis` for a status (its request may
     /// or may not have reached the API), as a restart does on one node.
     /// - Returns: the new token, or nil when the row changed meanwhile (someone renewed or won).
+    ///
+    /// A takeover waits at most a second for the old owner's locks (the lease row its claim
+    /// shares, its messages' rows). Still held, the owner is frozen inside a transaction
+    /// (SIGSTOP, a VM pause) and would hold them until the server's idle timeout: its sessions
+    /// are ended (`fenceOut`) and the takeover tried once more. A daemon that is only slow
+    /// keeps its sessions.
     public func acquireLease(channel: String, daemon: String, expecting seen: LeaseObservation, mps: Int?, nowMillis: Int64,
                              unknownWaitMillis: Int64, pairIntervalMillis: Int64 = 0) async throws(StoreError) -> Int64? {
+        guard let owner = seen.owner, owner != daemon else {
+            return try await takeLease(channel: channel, daemon: daemon, expecting: seen, mps: mps, nowMillis: nowMillis,
+                                       unknownWaitMillis: unknownWaitMillis, pairIntervalMillis: pairIntervalMillis, lockWait: nil)
+        }
+        do {
+            return try await takeLease(channel: channel, daemon: daemon, expecting: seen, mps: mps, nowMillis: nowMillis,
+                                       unknownWaitMillis: unknownWaitMillis, pairIntervalMillis: pairIntervalMillis, lockWait: "1s")
+        } catch where error.isLockTimeout {
+            let ended = await fenceOut(daemon: owner)
+            logger.notice("the daemon whose lease is taken over holds locks; ended its database sessions",
+                          metadata: ["channel": "\(channel)", "from": "\(owner)", "sessions": "\(ended)"])
+            return try await takeLease(channel: channel, daemon: daemon, expecting: seen, mps: mps, nowMillis: nowMillis,
+                                       unknownWaitMillis: unknownWaitMillis, pairIntervalMillis: pairIntervalMillis, lockWait: nil)
+        }
+    }
+
+    private func takeLease(channel: String, daemon: String, expecting seen: LeaseObservation, mps: Int?, nowMillis: Int64,
+                           unknownWaitMillis: Int64, pairIntervalMillis: Int64, lockWait: String?) async throws(StoreError) -> Int64? {
         try await write { conn in
+            if let lockWait { try await conn.exec(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(lockWait)'"), logger: self.logger) }
             guard let token = try await conn.value("""
                 UPDATE channel_leases SET owner = \(daemon), token = token + 1, renewals = renewals + 1, mps = \(mps),
                        acquired_at = \(nowMillis), renewed_at = \(nowMillis)

@@ -22,6 +22,8 @@ public final class PostgresOutboxStore: Sendable {
     /// Rung after each of this daemon's commits that wrote to the event log.
     public let eventSignal = EventSignal()
     private let runner: Mutex<Task<Void, Never>?>
+    /// Moves committed events into the log in rounds (`EventPublisher`).
+    let publisher = EventPublisher()
     /// Tasks that hold a pooled connection for the store's life (the sole-daemon lock).
     let holders = Mutex<[Task<Void, Never>]>([])
     /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
@@ -45,6 +47,7 @@ public final class PostgresOutboxStore: Sendable {
         self.logger = logger
         self.location = location
         self.instanceID = instanceID
+        publisher.start { [weak self] in await self?.publishEvents() }
     }
 
     /// Connects, migrates (under an advisory lock, so daemons starting together do not race)
@@ -111,6 +114,7 @@ public final class PostgresOutboxStore: Sendable {
 
     /// Stops the connection pool. The store is unusable afterwards.
     public func close() {
+        publisher.stop()
         holders.withLock { $0.forEach { $0.cancel() }; $0 = [] }
         runner.withLock { $0?.cancel(); $0 = nil }
     }
@@ -143,7 +147,7 @@ public final class PostgresOutboxStore: Sendable {
         } catch {
             throw StoreError(postgres: error)
         }
-        if pending.marked { await publishEvents() }
+        if pending.marked { await publisher.published() }
         return result
     }
 

@@ -34,8 +34,8 @@ extension PostgresConnection {
         }
         return try await withCheckedThrowingContinuation { continuation in
             pending.withLock { $0 = continuation }
-            let watchdog = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { [weak self] task in
-                guard self?.isClosed ?? true else { return }
+            let watchdog = eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { task in
+                guard self.isClosed else { return }
                 task.cancel()
                 finish(.failure(StoreError.unavailable("the PostgreSQL connection closed during a query (the server ended the session); retry")))
             }

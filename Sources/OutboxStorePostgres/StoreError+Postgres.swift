@@ -38,3 +38,11 @@ extension StoreError {
         }
     }
 }
+
+extension StoreError {
+    /// A lock was not granted within `lock_timeout` (SQLSTATE 55P03).
+    var isLockTimeout: Bool {
+        if case .unavailable(let why) = self { return why.hasPrefix("PostgreSQL 55P03") }
+        return false
+    }
+}

@@ -83,6 +83,12 @@ struct ClusterTests {
         return out
     }
 
+    /// Copies the daemons' logs out of the test's folder (which goes with the test).
+    func keepLogs(in folder: String) {
+        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for n in 1...3 { try? FileManager.default.copyItem(atPath: dir.file("d\(n).log"), toPath: folder + "/d\(n).log") }
+    }
+
     /// Seconds since the test began, for the printed timeline.
     static func mark(_ t0: Date, _ what: String) { print("cluster test +\(String(format: "%.1f", Date().timeIntervalSince(t0))) s: \(what)") }
 
@@ -180,13 +186,16 @@ struct ClusterTests {
                 // SIGTERM of c's owner (z, which holds every channel the others lost): a graceful handover to y.
                 let termAt = Date()
                 daemons[z]!.signal(SIGTERM)
+                // The handover: z drains its channels and releases them, y takes them (the
+                // process then still commits what its queues hold before it exits).
+                let handedOver = try await eventually(timeoutSeconds: 30) { try await owners(store).values.allSatisfy { $0.daemon == y } }
+                #expect(handedOver)
+                let handover = Date().timeIntervalSince(termAt)
                 #expect(try await daemons[z]!.wait() == 0, "z's log:\n\(daemons[z]!.log)")
                 for c in Self.channels {
                     sandbox.state.setWebhook(SandboxWebhook(url: "http://127.0.0.1:\(ports[Int(y.dropFirst())! - 1])/webhooks/\(c)"), forKey: "key-\(c)")
                 }
-                let handedOver = try await eventually(timeoutSeconds: 30) { try await owners(store).values.allSatisfy { $0.daemon == y } }
-                #expect(handedOver)
-                print("cluster test: takeover after kill -9 \(takeover) s; handover after SIGTERM (incl. z's drain) \(Date().timeIntervalSince(termAt)) s")
+                print("cluster test: takeover after kill -9 \(takeover) s; channels handed over \(handover) s after SIGTERM, z exited after \(Date().timeIntervalSince(termAt)) s")
                 let handovers = "kill -9 at \(Int64(killedAt.timeIntervalSince1970 * 1000)), resumed at \(resumedAt), SIGTERM at \(Int64(termAt.timeIntervalSince1970 * 1000))"
 
                 // Everything ends sent (or later: delivered, read).
@@ -210,10 +219,11 @@ struct ClusterTests {
                     }.joined(separator: "\n")
                     // The whole logs stay for a look after the run.
                     let kept = "/tmp/wao-cluster-failed-\(Int(Date().timeIntervalSince1970))"
-                    try? FileManager.default.copyItem(atPath: dir.path, toPath: kept)
+                    keepLogs(in: kept)
                     Issue.record("not every message was sent (logs kept in \(kept)): \(states.sorted { $0.key < $1.key }); now \(Int64(Date().timeIntervalSince1970 * 1000)); stuck \(stuck); leases \(try await owners(store)); logs:\n\(logs)")
                 }
                 Self.mark(t0, "every message sent")
+                if let keep = ProcessInfo.processInfo.environment["WAO_KEEP_CLUSTER_LOGS"] { keepLogs(in: keep) }
                 // The resumed daemon started nothing under the lease it lost.
                 if freeze { #expect(try await store.attemptsUnderToken(channel: "b", token: frozenToken, startedAfter: resumedAt) == 0) }
 
