@@ -92,7 +92,10 @@ public final class Daemon: Sendable {
         let inboxQueue = InboxQueue(clock: clock) { try await store.storeInbox($0, nowMillis: $1) }
         let catalogs = TemplateCatalogs(store: store)
         let processor = InboxProcessor(store: store, registry: channels, clock: clock, logger: logger, metrics: metrics,
-                                       intakeBytes: config.webhook.maxBufferedBytes, optOutWords: config.marketing.optOutWords,
+                                       intakeBytes: config.webhook.maxBufferedBytes,
+                                       // On PostgreSQL every status costs a few round trips in its
+                                       // transaction: 2,000 held rows other daemons wait for for seconds.
+                                       maxReportsPerCommit: store is any LeaseStore ? 100 : 2_000, optOutWords: config.marketing.optOutWords,
                                        onCatalogChange: { _ in try? await catalogs.reload() })
         let templateSyncer = TemplateSyncer(channels: channels, store: store, catalogs: catalogs, api: transport as? any AccountAPI,
                                             settings: config.templates, timeoutMillis: config.sender.requestTimeoutMillis, clock: clock, logger: logger)
