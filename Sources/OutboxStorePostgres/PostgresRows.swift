@@ -39,7 +39,7 @@ extension PostgresConnection {
                 task.cancel()
                 finish(.failure(StoreError.unavailable("the PostgreSQL connection closed during a query (the server ended the session); retry")))
             }
-            Task {
+            Task.immediate {
                 do {
                     let value = try await op()
                     watchdog.cancel()
