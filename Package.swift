@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        // AsyncHTTPClient's own TLS (same version): the lean `/messages` client's https.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         // The PostgreSQL store's driver (several daemons on one database).
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     ],
@@ -83,6 +85,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ]
         ),
         // Wire types shared by the daemon and the CLI client.
@@ -158,6 +162,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -166,7 +174,7 @@ let package = Package(
             "OutboxStore", "OutboxStorePostgres", "OutboxMigrations", "OutboxMigrationsPostgres", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
         ]),
-        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport"]),
+        .testTarget(name: "WhatsAppTests", dependencies: ["WhatsApp", "TestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "WhatsApp", "TestSupport"]),
         .testTarget(name: "OutboxDaemonTests", dependencies: [
             "OutboxDaemon", "OutboxStore", "OutboxStorePostgres", "OutboxClient", "OutboxAPI", "Sandbox", "WhatsApp", "TestSupport",
@@ -176,6 +184,10 @@ let package = Package(
         .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
         .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
         // The parsers of outside input as fuzz targets: a seeded run here, libFuzzer campaigns in scripts/fuzz.
-        .testTarget(name: "FuzzTests", dependencies: ["OutboxCore", "OutboxAPI", "WhatsApp", "CSVImport", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: [
+            "OutboxCore", "OutboxAPI", "WhatsApp", "CSVImport", "TestSupport",
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
     ]
 )

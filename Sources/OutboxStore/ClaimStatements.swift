@@ -8,10 +8,11 @@ struct ClaimStatements {
     /// race), and the id of their earliest due message of this priority (per-recipient order
     /// is submission order). A held recipient's lookups are skipped.
     /// Arguments: channel, priority rank, now, cursor due_at, cursor id, page size.
+    /// Its columns are read by position (`SQLiteOutboxStore.Col`): keep their order.
     let page: Statement
     /// Rare: the recipient's earliest due message is not this candidate (an earlier one
     /// became due later, e.g. a retry, or one just expired in this claim): read it afresh.
-    /// Arguments: recipient, channel, priority rank, now.
+    /// Arguments: recipient, channel, priority rank, now. Its columns are the page's first nine.
     let earliest: Statement
     /// Arguments: now, id.
     let mark: Statement

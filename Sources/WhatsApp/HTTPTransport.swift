@@ -3,16 +3,25 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import OutboxCore
+import Synchronization
 
-/// `MessageTransport` over AsyncHTTPClient: keep-alive connections pooled per host, a deadline
-/// per request, answers read up to 1 MiB.
+/// `MessageTransport` over HTTP: `/messages` requests through the lean `MessagesClient`
+/// (keep-alive connections pooled per host, TLS for https), everything else and any URL it
+/// does not take through AsyncHTTPClient. A deadline per request, answers read up to 1 MiB.
 public final class HTTPTransport: MessageTransport, AccountAPI {
     let client: HTTPClient
     let clock: any OutboxClock
+    let messages: MessagesClient?
+    /// Each `/messages` URL and key, read once: its endpoint and head headers (nil: AsyncHTTPClient's).
+    let routes = Mutex<[RouteKey: MessagesRoute?]>([:])
 
     /// - Parameter maxConnectionsPerHost: the pool size; bounds the requests in flight per host.
-    public init(maxConnectionsPerHost: Int = 64, connectTimeoutMillis: Int64 = 5_000, clock: any OutboxClock = SystemClock()) {
+    /// - Parameter lean: send `/messages` requests through `MessagesClient` (false: all through AsyncHTTPClient).
+    /// - Parameter tlsConfiguration: the lean client's TLS; the default trusts the system's roots.
+    public init(maxConnectionsPerHost: Int = 64, connectTimeoutMillis: Int64 = 5_000, clock: any OutboxClock = SystemClock(),
+                lean: Bool = true, tlsConfiguration: TLSConfiguration = .makeClientConfiguration()) {
         var config = HTTPClient.Configuration()
         // No tracing spans: with none asked for, AsyncHTTPClient still made one per request through
         // the global no-op tracer, parsing the URL with Foundation each time (seen in profiles).
@@ -27,13 +36,20 @@ public final class HTTPTransport: MessageTransport, AccountAPI {
         config.httpVersion = .http1Only
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         self.clock = clock
+        self.messages = lean ? MessagesClient(connectTimeoutMillis: connectTimeoutMillis, tlsConfiguration: tlsConfiguration) : nil
     }
 
     public func shutdown() async {
+        await messages?.shutdown()
         try? await client.shutdown()
     }
 
     public func send(_ r: OutboundRequest) async -> SendResult {
+        if let messages, let route = route(r) { return await send(r, route: route, through: messages) }
+        return await sendThroughAsyncHTTPClient(r)
+    }
+
+    func sendThroughAsyncHTTPClient(_ r: OutboundRequest) async -> SendResult {
         let delegate = SendDelegate(onWritten: r.onWritten)
         do {
             var headers = HTTPHeaders()

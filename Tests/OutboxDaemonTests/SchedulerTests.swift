@@ -167,18 +167,21 @@ struct SandboxRulesEndToEndTests {
 
     @Test("without pacing, the sandbox answers 131056; the daemon holds that recipient and sends later")
     func pairLimitAnswered() async throws {
-        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 3_000)) { sandbox, url in
+        // 6 s (Meta's interval): under the full suite's load one request alone took 2.9 s, and
+        // the second came 4.3 s after the first, past a 3 s interval.
+        try await withSandbox(rules: SandboxRules(pairLimit: true, pairIntervalMillis: 6_000)) { sandbox, url in
             var c = testConfig(dir: dir, baseURL: url)
             c.channels[0].rules.pairIntervalMillis = 0
             try await withDaemon(c, dir: dir) { d in
                 let (_, body) = try await d.post("/v1/messages/batch", json: [text("a", to: "+4915100000001"), text("b", to: "+4915100000001")].joined(separator: "\n"))
                 let ids = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results.compactMap(\.id)
-                for id in ids { try await d.waitFor(id, in: [.sent], timeoutSeconds: 30) }
-                #expect(sandbox.state.stats().pairViolations >= 1)
+                for id in ids { try await d.waitFor(id, in: [.sent], timeoutSeconds: 60) }
                 // Without pacing both requests may be in flight at once, so either may arrive second.
                 var attempts: [AttemptDocument] = []
                 for id in ids { attempts += try await d.message(id).attempts ?? [] }
-                #expect(attempts.contains { $0.errorCode == 131056 && $0.outcome == .rateLimited })
+                let seen = "attempts: \(attempts.map { "\($0.at) \($0.outcome) \($0.errorCode.map(String.init) ?? "-") \($0.latencyMs ?? -1) ms" }); closest pair at the sandbox: \(sandbox.state.stats().keys.first?.minPairGapMillis ?? -1) ms"
+                #expect(sandbox.state.stats().pairViolations >= 1, "\(seen)")
+                #expect(attempts.contains { $0.errorCode == 131056 && $0.outcome == .rateLimited }, "\(seen)")
             }
         }
     }

@@ -34,7 +34,8 @@ struct HTTPTransportTests {
             let transport = HTTPTransport()
             let writtenAt = Mutex<Int64?>(nil)
             let result = await transport.send(OutboundRequest(
-                url: "\(url)/messages", apiKey: "key-1", body: body, timeoutMillis: 5_000, api: .cloud,
+                // 30 s: under the full suite's load the in-process sandbox once took over 5 s to answer.
+                url: "\(url)/messages", apiKey: "key-1", body: body, timeoutMillis: 30_000, api: .cloud,
                 onWritten: { writtenAt.withLock { $0 = clock.now() } }))
             let answered = clock.now()
             await transport.shutdown()
