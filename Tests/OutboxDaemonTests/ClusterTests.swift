@@ -12,8 +12,9 @@ import TestSupport
 /// global observer): kill -9 of one, SIGSTOP of another, SIGTERM of the third, while three
 /// channels send at their limit. Nothing accepted is lost, nothing reaches the API twice, no
 /// sliding second at the API holds more than a channel's limit, each recipient gets its
-/// messages in order and paced, and a daemon that wakes from a freeze starts nothing for the
-/// channels it lost (scale-out.md §7.3).
+/// messages in order and paced, the portfolio the channels share lets exactly its messaging
+/// limit of new recipients through, and a daemon that wakes from a freeze starts nothing for
+/// the channels it lost (scale-out.md §7.3).
 @Suite("Several daemons", .enabled(if: TestPostgres.available, Comment(rawValue: TestPostgres.skipReason)), .serialized)
 struct ClusterTests {
     let dir = TempDir()
@@ -22,6 +23,10 @@ struct ClusterTests {
     static let mps = 20
     static let perChannel = 150
     static let recipients = 15
+    /// The three channels share one portfolio: this many new recipients of templates in 24 h,
+    /// for all daemons together; `templates` are submitted to as many distinct recipients.
+    static let reachBudget = 12
+    static let templates = 20
 
     func writeConfig(n: Int, sandboxURL: String, database: String, webhookPort: Int) -> String {
         let path = dir.file("d\(n).toml")
@@ -55,6 +60,11 @@ struct ClusterTests {
             [webhook]
             listen = "127.0.0.1:\(webhookPort)"
 
+            [[portfolios]]
+            name = "shop"
+            messaging_limit = \(Self.reachBudget)
+            use_up_to = 1
+
             """
         for c in Self.channels {
             dir.keyFile("\(c).key", key: "key-\(c)")
@@ -67,6 +77,7 @@ struct ClusterTests {
                 messages_per_second = \(Self.mps)
                 pair_interval = "600ms"
                 enforce_window = false
+                portfolio = "shop"
 
                 """
         }
@@ -92,7 +103,7 @@ struct ClusterTests {
     /// Seconds since the test began, for the printed timeline.
     static func mark(_ t0: Date, _ what: String) { print("cluster test +\(String(format: "%.1f", Date().timeIntervalSince(t0))) s: \(what)") }
 
-    @Test("kill -9 and SIGTERM of daemons sharing three channels: no loss, no double, no second over the limit, order and pacing kept")
+    @Test("kill -9 and SIGTERM of daemons sharing three channels: no loss, no double, no second over the limit, order, pacing and the portfolio budget kept")
     func killAndTerm() async throws { try await scenario(freeze: false) }
 
     /// A daemon frozen for three ttls, possibly inside a transaction: the daemon taking its
@@ -149,6 +160,16 @@ struct ClusterTests {
                     let results = try JSONDecoder().decode(BatchResponse.self, from: Data(body)).results
                     #expect(results.count == lines.count && results.allSatisfy { $0.id != nil })
                     for (r, m) in zip(results, meta) { if let id = r.id { ids.append((id, m.0, m.1)) } }
+                }
+
+                // Templates to new recipients, through every daemon, on every channel: the
+                // portfolio's budget lets exactly `reachBudget` of them out, whoever sends.
+                var templates: [String] = []
+                for k in 0..<Self.templates {
+                    let body = #"{"channel":"\#(Self.channels[k % 3])","to":"+4915200\#(String(format: "%05d", k))","message":{"type":"template","template":{"name":"hello","language":{"code":"en"}}}}"#
+                    let (status, raw) = try await clients["d\(k % 3 + 1)"]!.call(.POST, "/v1/messages", body: Array(body.utf8))
+                    #expect(status == 202)
+                    if let r = try? JSONDecoder().decode(SubmitResponse.self, from: Data(raw)) { templates.append(r.id) }
                 }
 
                 // kill -9 of a's owner, a third of the way in.
@@ -224,6 +245,16 @@ struct ClusterTests {
                 }
                 Self.mark(t0, "every message sent")
                 if let keep = ProcessInfo.processInfo.environment["WAO_KEEP_CLUSTER_LOGS"] { keepLogs(in: keep) }
+                // The portfolio's budget, exact across daemons: that many templates reached the
+                // API (each once), the others wait for it (held, not failed).
+                let templateData = Set(templates.map { store.callbackData(for: Int64($0)!) })
+                let reached = sandbox.state.received().filter { templateData.contains($0.callbackData ?? "") }
+                #expect(reached.count == Self.reachBudget && Set(reached.map(\.to)).count == Self.reachBudget,
+                        "\(reached.count) templates to \(Set(reached.map(\.to)).count) recipients reached the API; the budget is \(Self.reachBudget)")
+                var held = 0
+                for id in templates where try await store.timeline(id: Int64(id)!)?.message.state == .queued { held += 1 }
+                #expect(held == Self.templates - Self.reachBudget, "\(held) templates wait for the budget")
+
                 // The resumed daemon started nothing under the lease it lost.
                 if freeze { #expect(try await store.attemptsUnderToken(channel: "b", token: frozenToken, startedAfter: resumedAt) == 0) }
 
