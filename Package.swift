@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "wa-outbox-bench",
             dependencies: [
-                "OutboxAPI", "OutboxCore",
+                "OutboxAPI", "OutboxCore", "OutboxStore", "OutboxStorePostgres",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

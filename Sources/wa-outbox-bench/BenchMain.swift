@@ -83,7 +83,7 @@ struct BenchMain: AsyncParsableCommand {
         await phase(.events) { try await bench.events() }
         await phase(.hostile) { try await bench.hostile() }
         await phase(.templates) { try await bench.templateChecks() }
-        await phase(.cluster) { try await bench.cluster() }
+        await phase(.cluster) { try await bench.claimLatency() + bench.cluster() }
         await bench.stop()
         let table = ResultRow.render(rows, title: "wa-outbox benchmarks, \(quick ? "quick" : "full") run, \(ISO8601DateFormatter().string(from: Date()))")
         print(table)
