@@ -191,7 +191,7 @@ public struct MarketingSettings: Sendable, Equatable {
 /// `[cluster]`: channel leases when several daemons share a PostgreSQL database.
 public struct ClusterSettings: Sendable, Equatable {
     /// A lease not seen renewed for this long may be taken over (the failover time, about).
-    public var leaseTTLMillis: Int64 = 7_000
+    public var leaseTTLMillis: Int64 = 5_000
     /// This daemon's name in stats (default: the host name).
     public var name: String?
     public init() {}
