@@ -141,8 +141,11 @@ final class LeaseKeeper: Sendable {
         }
     }
 
-    /// One round: beat, renew, plan, act.
+    /// One round: renew, beat, plan, act.
     func step() async {
+        // Renew first: the owner trusts its leases from the start of the last renewal that
+        // worked, so nothing before it in the round may eat into that time.
+        await renew(startedMillis: Monotonic.millis())
         let started = Monotonic.millis()
         var row = me
         row.beatMillis = clock.nowMillis()
@@ -157,7 +160,6 @@ final class LeaseKeeper: Sendable {
         } catch {
             logger.warning("cannot write this daemon's heartbeat", metadata: ["error": "\(error)"])
         }
-        await renew(startedMillis: started)
         let (stopping, held) = state.withLock { ($0.stopping, $0.held) }
         await syncPauses(held: Array(held.keys))
         guard !stopping else { return }

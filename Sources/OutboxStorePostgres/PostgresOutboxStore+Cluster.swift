@@ -7,10 +7,8 @@ extension PostgresOutboxStore: LeaseStore {}
 
 /// Heartbeats, lease rows for operators, and wake-ups between daemons (LISTEN/NOTIFY).
 extension PostgresOutboxStore {
-    /// Also publishes events some daemon committed but did not live to publish.
     public func beat(_ me: DaemonRow) async throws(StoreError) -> [DaemonRow] {
-        await publishLeftovers()
-        return try await write { conn in
+        try await write { conn in
             try await conn.exec("""
                 INSERT INTO daemons (id, host, pid, started_at, beat_at, beats) VALUES (\(me.id), \(me.host), \(me.pid), \(me.startedMillis), \(me.beatMillis), 1)
                 ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at, beats = daemons.beats + 1

@@ -22,8 +22,8 @@ extension PostgresOutboxStore {
     func notePendingEvents() { PendingEvents.current?.mark() }
 
     /// Publishes every committed pending event (this daemon's and any other's), then rings the
-    /// event signal. After a commit that wrote events, and at each lease beat (events a daemon
-    /// committed but did not live to publish). A failure leaves them pending for the next call.
+    /// event signal. In rounds after commits that wrote events, and every 2 s for events a daemon
+    /// committed but did not live to publish. A failure leaves them pending for the next call.
     @discardableResult
     public func publishEvents() async -> Int {
         var total = 0

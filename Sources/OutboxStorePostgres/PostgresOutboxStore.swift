@@ -24,6 +24,7 @@ public final class PostgresOutboxStore: Sendable {
     private let runner: Mutex<Task<Void, Never>?>
     /// Moves committed events into the log in rounds (`EventPublisher`).
     let publisher = EventPublisher()
+    private let leftovers = Mutex<Task<Void, Never>?>(nil)
     /// Tasks that hold a pooled connection for the store's life (the sole-daemon lock).
     let holders = Mutex<[Task<Void, Never>]>([])
     /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
@@ -48,6 +49,16 @@ public final class PostgresOutboxStore: Sendable {
         self.location = location
         self.instanceID = instanceID
         publisher.start { [weak self] in await self?.publishEvents() }
+        // Events some daemon committed but did not live to publish: looked for every 2 s, off
+        // every other path (the lease keeper's round must stay short).
+        leftovers.withLock {
+            $0 = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(2))
+                    await self?.publishLeftovers()
+                }
+            }
+        }
     }
 
     /// Connects, migrates (under an advisory lock, so daemons starting together do not race)
@@ -115,6 +126,7 @@ public final class PostgresOutboxStore: Sendable {
     /// Stops the connection pool. The store is unusable afterwards.
     public func close() {
         publisher.stop()
+        leftovers.withLock { $0?.cancel(); $0 = nil }
         holders.withLock { $0.forEach { $0.cancel() }; $0 = [] }
         runner.withLock { $0?.cancel(); $0 = nil }
     }

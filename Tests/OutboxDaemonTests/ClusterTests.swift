@@ -114,7 +114,10 @@ struct ClusterTests {
 
     func scenario(freeze: Bool) async throws {
         let keys = Dictionary(uniqueKeysWithValues: Self.channels.map { ("key-\($0)", SandboxKey(messagesPerSecond: Self.mps)) })
-        try await withSandbox(keys: keys) { sandbox, url in
+        // Statuses are retried for about 25 s, as Meta retries for days: a receiver slowed by the
+        // loaded machine must not lose the status that settles an unknown outcome (a status
+        // given up is a resend, by `unknown_outcome = "resend"`, and the no-double check fails).
+        try await withSandbox(keys: keys, webhookAttempts: 10) { sandbox, url in
             let t0 = Date()
             let database = try #require(TestPostgres.url) + "&options=-c%20search_path%3D" + schema
             let ports = (1...3).map { _ in RawHTTP.freePort() }

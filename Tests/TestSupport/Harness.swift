@@ -15,11 +15,14 @@ public func withSandbox<T: Sendable>(
     rules: SandboxRules = .init(),
     clock: any OutboxClock = SystemClock(),
     port: Int = 0,
+    webhookAttempts: Int = 5,
     _ body: (SandboxServer, _ baseURL: String) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "sandbox")
     logger.logLevel = .warning
-    let server = SandboxServer(configuration: .init(host: "127.0.0.1", port: port, keys: keys, faults: faults, rules: rules), clock: clock, logger: logger)
+    var configuration = SandboxConfiguration(host: "127.0.0.1", port: port, keys: keys, faults: faults, rules: rules)
+    configuration.webhookAttempts = webhookAttempts
+    let server = SandboxServer(configuration: configuration, clock: clock, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [server], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
@@ -144,6 +147,10 @@ public func withDaemon<T: Sendable>(
 ) async throws -> T {
     var quiet = Logger(label: "daemon")
     quiet.logLevel = .critical
+    if ProcessInfo.processInfo.environment["WAO_TEST_PG_LOG"] != nil, config.databasePath.hasPrefix("postgresql") {
+        quiet.logLevel = .info
+        quiet[metadataKey: "db"] = "\(config.databasePath.suffix(20))"
+    }
     let logger = logger ?? quiet
     let daemon = try await Daemon.build(config: config, configPath: configPath, clock: clock, transport: transport, logger: logger)
     let group = daemon.serviceGroup(gracefulShutdownSignals: [])
