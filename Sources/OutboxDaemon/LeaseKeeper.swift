@@ -41,7 +41,7 @@ final class LeaseKeeper: Sendable {
 
     /// A new daemon id, "name:pid:random": each start is a new daemon (its old leases are taken
     /// over, not resumed). The store names its database sessions by it, so a daemon that takes
-    /// this one's channels over can end them (`LeaseStore.fenceOut`).
+    /// this one's channels over can end them (`PostgresOutboxStore.fenceOut`).
     static func newDaemonID(_ settings: ClusterSettings) -> String {
         let name = settings.name ?? String(ProcessInfo.processInfo.hostName.prefix(40))
         return "\(name):\(getpid()):\(String(UInt32.random(in: .min ... .max), radix: 36))"

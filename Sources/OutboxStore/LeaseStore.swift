@@ -60,13 +60,6 @@ public protocol LeaseStore: OutboxStore {
     /// Puts unstarted claims back in the queue, only rows still carrying `token`.
     func release(_ ids: [Int64], nowMillis: Int64, token: Int64) async throws(StoreError)
 
-    /// Ends the database sessions of a daemon whose lease is being taken over (it stopped
-    /// renewing: dead, frozen or cut off), so a transaction it was frozen in lets go of its
-    /// locks now rather than when the server's idle timeout ends it. Best effort.
-    /// - Returns: how many sessions were ended.
-    @discardableResult
-    func fenceOut(daemon: String) async -> Int
-
     /// Upserts this daemon's heartbeat (one more beat) and returns every daemon's row.
     func beat(_ me: DaemonRow) async throws(StoreError) -> [DaemonRow]
 

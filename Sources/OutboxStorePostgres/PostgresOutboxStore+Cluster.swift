@@ -20,6 +20,9 @@ extension PostgresOutboxStore {
         }
     }
 
+    /// Ends the database sessions of a daemon whose lease is being taken over while its locks
+    /// hold the takeover up (`acquireLease`), so a transaction it was frozen in lets go now
+    /// rather than when the server's idle timeout ends it. Best effort; returns how many.
     /// Sessions are named by their daemon's id (`applicationName`). Same role is enough to end
     /// them (no superuser); a session of another role, or a name PostgreSQL changed (non-ASCII),
     /// is left to `idle_in_transaction_session_timeout`.
