@@ -14,7 +14,7 @@ extension SQLiteOutboxStore {
     public func claim(channel: String, nowMillis: Int64, limit: Int, rules: RecipientRules = RecipientRules(),
                       reach: MessagingLimit? = nil) async throws(StoreError) -> [ClaimedMessage] {
         guard limit > 0 else { return [] }
-        return try await write { db in
+        return try await combinedWrite { db in
             // A spam limit (131048) holds normal and bulk traffic (high too once it repeats).
             var planner = ClaimPlanner(limit: limit, nowMillis: nowMillis, rules: rules, reach: reach, spamHold: try Self.spamHold(db, channel: channel))
             let sql = try ClaimStatements(db)

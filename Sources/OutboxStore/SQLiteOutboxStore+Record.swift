@@ -5,17 +5,18 @@ extension SQLiteOutboxStore {
     /// Puts claimed messages that were never handed to the API back in the queue, as they were.
     public func release(_ ids: [Int64], nowMillis: Int64) async throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try await write { db in
+        try await combinedWrite { db in
             let stmt = try db.cachedStatement(sql: "UPDATE messages SET state = 'queued', updated_at = ? WHERE id = ? AND state = 'sending' AND awaiting_settlement = 0")
             for id in ids { try stmt.execute(arguments: [nowMillis, id]) }
         }
     }
 
-    /// Writes a batch of finished attempts and applies each decision, in one transaction.
+    /// Writes a batch of finished attempts and applies each decision, all or nothing, in a
+    /// transaction shared with the claims handed in meanwhile (`combinedWrite`).
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
         let marketingHold = marketingHoldMillis
-        try await write { db in
+        try await combinedWrite { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
                                       fbtrace_id, message_status, wa_id)

@@ -11,14 +11,16 @@ import Synchronization
 /// disk. Throughput comes from callers batching many rows into one commit.
 public final class SQLiteOutboxStore: OutboxStore {
     let pool: DatabasePool
+    /// The dispatcher's claims and records, group-committed (see `combinedWrite`).
+    let combiner: WriteCombiner
     /// Random id of this database, set at creation; part of `biz_opaque_callback_data` so a
     /// status for a message of another database is never matched to one of ours.
     public let instanceID: String
     public let path: String
     /// Rung after each commit that wrote to the event log (long polls and subscribers wait on it).
     public let eventSignal: EventSignal
-    /// Keeps the observation that rings `eventSignal` alive as long as the store.
-    private let eventObservation: AnyDatabaseCancellable
+    /// Rings `eventSignal`; the writer holds it weakly, the store keeps it alive.
+    private let eventObserver: EventLogObserver
     /// What the last writes found: `/v1/health` tells the truth from it (see `writeHealth`).
     let writes = Mutex(WriteTracker())
     /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
@@ -48,12 +50,14 @@ public final class SQLiteOutboxStore: OutboxStore {
             }
             try Self.migrator.migrate(pool)
             self.pool = pool
+            self.combiner = WriteCombiner(writer: pool)
             // Called on the writer after each commit that changed `event_log`: only the
             // statements that touch that table are observed.
             let signal = EventSignal()
             self.eventSignal = signal
-            self.eventObservation = DatabaseRegionObservation(tracking: Table("event_log"))
-                .start(in: pool, onError: { _ in }, onChange: { _ in signal.ring() })
+            let observer = EventLogObserver(signal: signal)
+            self.eventObserver = observer
+            pool.add(transactionObserver: observer, extent: .observerLifetime)
             self.instanceID = try pool.write { db in
                 if let id = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'instance_id'") { return id }
                 let id = String(UInt32.random(in: .min ... .max), radix: 36)
@@ -90,6 +94,23 @@ public final class SQLiteOutboxStore: OutboxStore {
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
             let value = try await pool.write(body)
+            writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
+            return value
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            let e = StoreError(error)
+            if case .unavailable(let why) = e { writes.withLock { $0.lastWrite = .init(ok: false, reason: why, at: ContinuousClock.now) } }
+            throw e
+        }
+    }
+
+    /// Runs `body` in the next shared transaction (`WriteCombiner`): for the
+    /// dispatcher's frequent small writes, which then share commits (and fsyncs). Returns once
+    /// that transaction committed; `body` sees the writes handed in before it.
+    func combinedWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            let value = try await combiner.write(body)
             writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
             return value
         } catch let error as StoreError {

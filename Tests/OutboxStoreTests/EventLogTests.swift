@@ -162,7 +162,10 @@ struct EventLogTests {
         _ = try await store.submit([text("a")], nowMillis: 1)
         #expect(store.eventSignal.generation != before)
         let after = store.eventSignal.generation
-        _ = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)  // no event
+        let claimed = try await store.claim(channel: "main", nowMillis: 2, limit: 1, rules: lax)  // no event
         #expect(store.eventSignal.generation == after)
+        try await store.record(claimed.map { AttemptRecord(message: $0, startedMillis: 2, latencyMillis: 1, result: .accepted(wamid: "w", messageStatus: nil),
+                                                           decision: .sent(wamid: "w")) }, nowMillis: 3)
+        #expect(store.eventSignal.generation != after)  // `sent`
     }
 }
