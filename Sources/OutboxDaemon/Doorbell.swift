@@ -77,12 +77,15 @@ final class Doorbell: Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 var timer: UInt64?
+                var displaced: Waiter?
                 let resumeNow = state.withLock { s -> Bool? in
                     if s.rung {
                         s.rung = false
                         return true
                     }
                     if Task.isCancelled { return false }
+                    // One waiter at a time; should a second come, the first is not left hanging.
+                    displaced = s.waiter
                     s.waiter = Waiter(id: id, continuation: c, deadline: deadline)
                     if deadline != .max, s.timer.map({ $0.at > deadline }) ?? true {
                         s.nextID += 1
@@ -93,6 +96,7 @@ final class Doorbell: Sendable {
                     return nil
                 }
                 if let resumeNow { c.resume(returning: resumeNow) }
+                displaced?.continuation.resume(returning: false)
                 if let timer, let clock {
                     // The one unstructured task of the doorbell: it outlives no deadline, and
                     // is not a child so that a wait never waits for it.

@@ -1,6 +1,11 @@
 import GRDB
+import OutboxCore
 
 /// The SQLite statements one claim runs, prepared once per claim from the writer's cache.
+/// The page and the mark, run for every candidate and every taken message, go through
+/// SQLite's C API (`RawStatement`): reading a page into GRDB rows (a `Row` per candidate, a
+/// boxed value per column) and binding through `StatementArguments` cost about as much as
+/// SQLite's own work.
 struct ClaimStatements {
     /// One statement per page gives each candidate with what the claim needs to judge it:
     /// the recipient's state (holds, window), whether a request to them is still open (slow
@@ -9,20 +14,20 @@ struct ClaimStatements {
     /// is submission order). A held recipient's lookups are skipped.
     /// Arguments: channel, priority rank, now, cursor due_at, cursor id, page size.
     /// Its columns are read by position (`SQLiteOutboxStore.Col`): keep their order.
-    let page: Statement
+    let page: RawStatement
     /// Rare: the recipient's earliest due message is not this candidate (an earlier one
     /// became due later, e.g. a retry, or one just expired in this claim): read it afresh.
     /// Arguments: recipient, channel, priority rank, now. Its columns are the page's first nine.
     let earliest: Statement
     /// Arguments: now, id.
-    let mark: Statement
+    let marking: RawStatement
     /// When the recipient was last reached in the portfolio. Arguments: portfolio, recipient.
     let reached: Statement
     /// Arguments: portfolio, recipient, now.
     let recordReach: Statement
 
     init(_ db: Database) throws {
-        page = try db.cachedStatement(sql: """
+        page = try RawStatement(db, sql: """
             SELECT m.id, m.recipient, m.type, m.payload, m.attempts, m.rate_limited, m.created_at, m.due_at, m.expires_at,
                    r.last_inbound_at, r.window_closed_at, r.next_send_at, r.unreachable_at,
                    CASE WHEN r.next_send_at > ?3 THEN NULL ELSE
@@ -44,11 +49,61 @@ struct ClaimStatements {
             WHERE recipient = ? AND channel = ? AND priority = ? AND state = 'queued' AND due_at <= ?
             ORDER BY id LIMIT 1
             """)
-        mark = try db.cachedStatement(sql: "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ?")
+        marking = try RawStatement(db, sql: "UPDATE messages SET state = 'sending', updated_at = ? WHERE id = ?")
         reached = try db.cachedStatement(sql: "SELECT reached_at FROM reach WHERE portfolio = ? AND recipient = ?")
         recordReach = try db.cachedStatement(sql: """
             INSERT INTO reach (portfolio, recipient, reached_at) VALUES (?, ?, ?)
             ON CONFLICT(portfolio, recipient) DO UPDATE SET reached_at = excluded.reached_at
             """)
     }
+}
+
+extension ClaimStatements {
+    /// One page of candidates: up to `limit` due messages after `cursor` (due_at, id).
+    func readPage(channel: String, priority: Int, nowMillis: Int64, after cursor: (Int64, Int64), limit: Int) throws -> [ClaimRow] {
+        typealias Col = SQLiteOutboxStore.Col
+        page.bind(1, channel)
+        page.bind(2, priority)
+        page.bind(3, nowMillis)
+        page.bind(4, cursor.0)
+        page.bind(5, cursor.1)
+        page.bind(6, limit)
+        var rows: [ClaimRow] = []
+        rows.reserveCapacity(limit)
+        while try page.next() {
+            let message = ClaimMessage(id: page.int64(Col.id), recipient: page.string(Col.recipient), type: page.string(Col.type),
+                                       expiresMillis: page.optionalInt64(Col.expiresAt), hasBody: !page.isNull(Col.payload))
+            let recipient = RecipientState(lastInboundMillis: page.optionalInt64(Col.lastInboundAt), windowClosedMillis: page.optionalInt64(Col.windowClosedAt),
+                                           nextSendMillis: page.optionalInt64(Col.nextSendAt), unreachableMillis: page.optionalInt64(Col.unreachableAt))
+            rows.append(ClaimRow(
+                seen: ClaimCandidate(message: message, recipient: recipient, firstID: page.optionalInt64(Col.firstID),
+                                     open: (page.optionalInt64(Col.open) ?? 0) != 0),
+                body: ClaimBody(payload: page.optionalString(Col.payload), attempts: Int(page.int64(Col.attempts)),
+                                rateLimited: Int(page.int64(Col.rateLimited)), createdMillis: page.int64(Col.createdAt)),
+                dueAt: page.int64(Col.dueAt)))
+        }
+        return rows
+    }
+
+    /// Marks a taken message `sending`.
+    func mark(_ id: Int64, nowMillis: Int64) throws {
+        marking.bind(1, nowMillis)
+        marking.bind(2, id)
+        try marking.run()
+    }
+}
+
+/// A page row: the candidate as the planner sees it, and what a taken message needs besides.
+struct ClaimRow {
+    var seen: ClaimCandidate
+    var body: ClaimBody
+    var dueAt: Int64
+}
+
+/// What a taken message carries that the planner does not judge.
+struct ClaimBody {
+    var payload: String?
+    var attempts: Int
+    var rateLimited: Int
+    var createdMillis: Int64
 }

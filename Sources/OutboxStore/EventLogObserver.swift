@@ -29,6 +29,12 @@ final class EventLogObserver: TransactionObserver, @unchecked Sendable {
         stopObservingDatabaseChangesUntilNextTransaction()
     }
 
+    /// A statement run past GRDB (`RawStatement`) wrote to `event_log` in the transaction now
+    /// open. Only on the writer's queue.
+    func noteChange() {
+        changed = true
+    }
+
     func databaseDidCommit(_ db: Database) {
         guard changed else { return }
         changed = false

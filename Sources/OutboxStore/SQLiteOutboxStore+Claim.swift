@@ -23,19 +23,19 @@ extension SQLiteOutboxStore {
                 var cursor: (Int64, Int64) = (Int64.min, 0)
                 planner.startPriority()
                 while let page = planner.nextPageSize() {
-                    let rows = try Row.fetchAll(sql.page, arguments: [channel, priority.rank, nowMillis, cursor.0, cursor.1, page])
+                    let rows = try sql.readPage(channel: channel, priority: priority.rank, nowMillis: nowMillis, after: cursor, limit: page)
                     planner.read(rows: rows.count)
                     for candidate in rows where !planner.isFull {
-                        cursor = (candidate[Col.dueAt], candidate[Col.id])
-                        let seen = Self.claimCandidate(candidate)
-                        let row: Row
+                        cursor = (candidate.dueAt, candidate.seen.id)
+                        let seen = candidate.seen
+                        let body: ClaimBody
                         let message: ClaimMessage
                         switch planner.screen(seen) {
                         case .skip: continue
-                        case .judge: (row, message) = (candidate, seen.message)
+                        case .judge: (body, message) = (candidate.body, seen.message)
                         case .readEarliest:
                             guard let other = try Row.fetchOne(sql.earliest, arguments: [seen.recipientID, channel, priority.rank, nowMillis]) else { continue }
-                            (row, message) = (other, Self.claimMessage(other))
+                            (body, message) = (Self.claimBody(other), Self.claimMessage(other))
                         }
                         var decision = planner.judge(message, recipient: seen.recipient)
                         if case .askReach(let q) = decision {
@@ -56,11 +56,10 @@ extension SQLiteOutboxStore {
                             }
                             // No hold here: while the request is open the `sending` row keeps the recipient
                             // out of claims, and its answer sets the pair-pacing hold (see `record`).
-                            try sql.mark.execute(arguments: [nowMillis, message.id])
+                            try sql.mark(message.id, nowMillis: nowMillis)
                             claimed.append(ClaimedMessage(
-                                id: message.id, channel: channel, recipient: message.recipient, type: message.type, payload: row[Col.payload],
-                                history: AttemptHistory(counted: row[Col.attempts], rateLimited: row[Col.rateLimited]),
-                                createdMillis: row[Col.createdAt]))
+                                id: message.id, channel: channel, recipient: message.recipient, type: message.type, payload: body.payload ?? "",
+                                history: AttemptHistory(counted: body.attempts, rateLimited: body.rateLimited), createdMillis: body.createdMillis))
                         }
                     }
                     if rows.count < page { break }
@@ -74,22 +73,20 @@ extension SQLiteOutboxStore {
     /// by position: by name, GRDB compares every column name case-insensitively per read (a
     /// `lowercased()` each), about a tenth of a claim's CPU in the aggregate dispatch profile.
     enum Col {
-        static let id = 0, recipient = 1, type = 2, payload = 3, attempts = 4, rateLimited = 5, createdAt = 6, dueAt = 7, expiresAt = 8
-        static let lastInboundAt = 9, windowClosedAt = 10, nextSendAt = 11, unreachableAt = 12, firstID = 13, open = 14
+        static let id: Int32 = 0, recipient: Int32 = 1, type: Int32 = 2, payload: Int32 = 3, attempts: Int32 = 4, rateLimited: Int32 = 5
+        static let createdAt: Int32 = 6, dueAt: Int32 = 7, expiresAt: Int32 = 8
+        static let lastInboundAt: Int32 = 9, windowClosedAt: Int32 = 10, nextSendAt: Int32 = 11, unreachableAt: Int32 = 12, firstID: Int32 = 13, open: Int32 = 14
     }
 
-    /// A page row as the planner sees it.
-    static func claimCandidate(_ row: Row) -> ClaimCandidate {
-        ClaimCandidate(
-            message: claimMessage(row),
-            recipient: RecipientState(lastInboundMillis: row[Col.lastInboundAt], windowClosedMillis: row[Col.windowClosedAt],
-                                      nextSendMillis: row[Col.nextSendAt], unreachableMillis: row[Col.unreachableAt]),
-            firstID: row[Col.firstID], open: row[Col.open] ?? false)
+    /// What a taken message needs besides what the planner judged (the `.earliest` row's).
+    static func claimBody(_ row: Row) -> ClaimBody {
+        ClaimBody(payload: row[Int(Col.payload)], attempts: row[Int(Col.attempts)], rateLimited: row[Int(Col.rateLimited)],
+                  createdMillis: row[Int(Col.createdAt)])
     }
 
     static func claimMessage(_ row: Row) -> ClaimMessage {
-        ClaimMessage(id: row[Col.id], recipient: row[Col.recipient], type: row[Col.type], expiresMillis: row[Col.expiresAt],
-                     hasBody: !row.hasNull(atIndex: Col.payload))
+        ClaimMessage(id: row[Int(Col.id)], recipient: row[Int(Col.recipient)], type: row[Int(Col.type)], expiresMillis: row[Int(Col.expiresAt)],
+                     hasBody: !row.hasNull(atIndex: Int(Col.payload)))
     }
 
     /// The earliest `due_at` among the channel's queued messages, or nil when none is queued.

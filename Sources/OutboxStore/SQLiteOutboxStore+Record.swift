@@ -16,12 +16,9 @@ extension SQLiteOutboxStore {
     public func record(_ records: [AttemptRecord], nowMillis: Int64) async throws(StoreError) {
         guard !records.isEmpty else { return }
         let marketingHold = marketingHoldMillis
+        let observer = eventObserver
         try await combinedWrite { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO attempts (message_id, channel, at, outcome, http_status, error_code, error_title, error_details, latency_ms,
-                                      fbtrace_id, message_status, wa_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let sql = try RecordStatements(db)
             for r in records {
                 var failure: APIFailure?
                 var meaning: ErrorMeaning?
@@ -32,12 +29,8 @@ extension SQLiteOutboxStore {
                 case .notReached(let detail): failure = APIFailure(httpStatus: nil, code: nil, title: "not sent", details: detail)
                 case .accepted(_, let status, let waID): accepted = (status, waID)
                 }
-                try insert.execute(arguments: [
-                    r.message.id, r.message.channel, r.startedMillis, r.result.outcome.rawValue,
-                    failure?.httpStatus, failure?.code, failure?.title, failure?.details, r.latencyMillis,
-                    failure?.traceID, accepted.status, accepted.waID,
-                ])
-                if let waID = accepted.waID {
+                try sql.insertAttempt(r, failure: failure, accepted: accepted)
+                if let waID = accepted.waID, !Self.isNumber(waID, of: r.message.recipient) {
                     try Self.recordAlias(db, channel: r.message.channel, recipient: r.message.recipient, alias: waID, nowMillis: nowMillis)
                 }
                 if let meaning {
@@ -45,6 +38,18 @@ extension SQLiteOutboxStore {
                     _ = try Self.applyFacts(meaning, failure: failure, db: db, messageID: r.message.id, channel: r.message.channel,
                                             recipient: r.message.recipient, payload: r.message.payload, requestStartedMillis: r.startedMillis,
                                             at: nowMillis, nowMillis: nowMillis, byStatus: false, marketingHoldMillis: marketingHold)
+                }
+                if case .sent(let wamid) = r.decision {
+                    // The common case, through the C API (`RecordStatements`); its event is
+                    // invisible to GRDB's observers, so the observer is told.
+                    if try sql.markSent(r.message, wamid: wamid, history: r.message.history.adding(r.result), nowMillis: nowMillis) {
+                        observer.noteChange()
+                    }
+                    if r.pairIntervalMillis > 0 {
+                        try sql.hold(channel: r.message.channel, recipient: r.message.recipient,
+                                     untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
+                    }
+                    continue
                 }
                 // A 132015: refused (not charged) because the template is paused; the message waits
                 // with the template's others instead of failing (issue 15).
@@ -57,12 +62,15 @@ extension SQLiteOutboxStore {
                     try Self.markTemplate(db, channel: r.message.channel, name: paused.name, language: paused.language, status: "PAUSED",
                                           reason: failure?.summary ?? "132015", nowMillis: nowMillis)
                 }
-                if case .sent = r.decision, r.pairIntervalMillis > 0 {
-                    try Self.hold(db, channel: r.message.channel, recipient: r.message.recipient,
-                                  untilMillis: r.startedMillis + (r.latencyMillis ?? 0) + r.pairIntervalMillis)
-                }
             }
         }
+    }
+
+    /// Whether `waID` (a 2xx's `contacts[0].wa_id`) is just `recipient`'s number without its
+    /// plus, as nearly every answer says: then there is no alias to record, and no parse.
+    static func isNumber(_ waID: String, of recipient: String) -> Bool {
+        let r = recipient.utf8
+        return !waID.isEmpty && r.first == UInt8(ascii: "+") && r.dropFirst().elementsEqual(waID.utf8)
     }
 
     static func apply(_ decision: SendDecision, to m: ClaimedMessage, result: SendResult, failure: APIFailure?, pairLimit: Bool = false,

@@ -20,7 +20,7 @@ public final class SQLiteOutboxStore: OutboxStore {
     /// Rung after each commit that wrote to the event log (long polls and subscribers wait on it).
     public let eventSignal: EventSignal
     /// Rings `eventSignal`; the writer holds it weakly, the store keeps it alive.
-    private let eventObserver: EventLogObserver
+    let eventObserver: EventLogObserver
     /// What the last writes found: `/v1/health` tells the truth from it (see `writeHealth`).
     let writes = Mutex(WriteTracker())
     /// How long marketing to a recipient waits after a 131049 (`[marketing] limit_hold`).
