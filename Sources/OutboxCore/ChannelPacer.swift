@@ -116,11 +116,18 @@ public struct ChannelPacer: Sendable {
 
     /// A claim finished with `count` messages; when it found none, `nextDue` is when one may
     /// be (a due time, or the end of a hold), nil if none is known.
-    public mutating func claimed(_ count: Int, nextDue: Int64?) {
+    /// - Returns: whether the worker should look again at once (ring its doorbell): the claim
+    ///   brought messages, or something happened while it ran that it may have missed. The
+    ///   loop may be waiting for the claim with a short deadline; a clock that does not move
+    ///   (a test's) would otherwise leave it waiting.
+    @discardableResult
+    public mutating func claimed(_ count: Int, nextDue: Int64?) -> Bool {
         claiming = false
         buffered += max(0, count)
-        if count <= 0, !wokeWhileClaiming { idleUntil = nextDue ?? .max }
+        let woke = wokeWhileClaiming
+        if count <= 0, !woke { idleUntil = nextDue ?? .max }
         wokeWhileClaiming = false
+        return count > 0 || woke
     }
 
     /// A claim failed (the database): try again at `retryAt`.

@@ -161,13 +161,14 @@ struct ChannelWorker: Sendable {
                 // the shorter look-again covers a lost listening connection.
                 nextDue = min(next, now + (lease == nil ? 60 : 2) * Nanos.perSecond)
             }
-            shared.state.withLock { s in
+            let lookAgain = shared.state.withLock { s in
                 s.claimed.append(contentsOf: claimed)
-                s.pacer.claimed(claimed.count, nextDue: nextDue)
+                return s.pacer.claimed(claimed.count, nextDue: nextDue)
             }
-            // The loop may be waiting for these; an empty claim it finds by itself (a ring
-            // would read as news and make it claim again).
-            if !claimed.isEmpty { runtime.doorbell.ring() }
+            // The loop may be waiting for these, or to claim again for what woke it meanwhile;
+            // an empty claim with nothing new it finds by itself (a ring would read as news
+            // and make it claim again).
+            if lookAgain { runtime.doorbell.ring() }
         } catch StoreError.leaseLost {
             lease?.markLost()
             logger.error("channel lost: another daemon holds its lease now; starting nothing more for it", metadata: ["channel": "\(config.name)"])

@@ -62,15 +62,16 @@ extension ClaimStatements {
     /// One page of candidates: up to `limit` due messages after `cursor` (due_at, id).
     func readPage(channel: String, priority: Int, nowMillis: Int64, after cursor: (Int64, Int64), limit: Int) throws -> [ClaimRow] {
         typealias Col = SQLiteOutboxStore.Col
-        page.bind(1, channel)
-        page.bind(2, priority)
-        page.bind(3, nowMillis)
-        page.bind(4, cursor.0)
-        page.bind(5, cursor.1)
-        page.bind(6, limit)
         var rows: [ClaimRow] = []
         rows.reserveCapacity(limit)
-        while try page.next() {
+        try page.rows({ s in
+            s.bind(1, channel)
+            s.bind(2, priority)
+            s.bind(3, nowMillis)
+            s.bind(4, cursor.0)
+            s.bind(5, cursor.1)
+            s.bind(6, limit)
+        }) { page in
             let message = ClaimMessage(id: page.int64(Col.id), recipient: page.string(Col.recipient), type: page.string(Col.type),
                                        expiresMillis: page.optionalInt64(Col.expiresAt), hasBody: !page.isNull(Col.payload))
             let recipient = RecipientState(lastInboundMillis: page.optionalInt64(Col.lastInboundAt), windowClosedMillis: page.optionalInt64(Col.windowClosedAt),
@@ -87,9 +88,10 @@ extension ClaimStatements {
 
     /// Marks a taken message `sending`.
     func mark(_ id: Int64, nowMillis: Int64) throws {
-        marking.bind(1, nowMillis)
-        marking.bind(2, id)
-        try marking.run()
+        try marking.run { s in
+            s.bind(1, nowMillis)
+            s.bind(2, id)
+        }
     }
 }
 

@@ -13,12 +13,13 @@ struct RawStatement {
     let handle: OpaquePointer
     let db: Database
 
-    /// The writer's cached statement for `sql`, reset: a run that threw or a read left early
-    /// may have left it mid-way, and SQLite ignores bindings on a statement that is not reset.
+    /// The writer's cached statement for `sql`. The statement may be shared with GRDB (the
+    /// same text elsewhere) and GRDB leaves a statement it ran stepped to its end with its
+    /// bindings cleared; SQLite ignores bindings on a statement that is not reset. So every
+    /// use starts with `reset` (see `run` and `rows`).
     init(_ db: Database, sql: String) throws {
         self.db = db
         handle = try db.cachedStatement(sql: sql).sqliteStatement
-        sqlite3_reset(handle)
     }
 
     func bind(_ index: Int32, _ value: Int64) {
@@ -46,9 +47,12 @@ struct RawStatement {
         }
     }
 
-    /// Steps the statement to its end; the number of rows it changed.
+    /// Resets the statement, binds its arguments with `bind`, and steps it to its end.
+    /// - Returns: the number of rows it changed.
     @discardableResult
-    func run() throws -> Int {
+    func run(_ bind: (RawStatement) -> Void) throws -> Int {
+        sqlite3_reset(handle)
+        bind(self)
         defer { sqlite3_reset(handle) }
         while true {
             let code = sqlite3_step(handle)
@@ -57,13 +61,18 @@ struct RawStatement {
         }
     }
 
-    /// Steps to the next row: false at the end (the statement is then reset).
-    func next() throws -> Bool {
-        let code = sqlite3_step(handle)
-        if code == SQLITE_ROW { return true }
+    /// Resets the statement, binds its arguments with `bind`, and calls `row` for each row
+    /// (read the columns there).
+    func rows(_ bind: (RawStatement) -> Void, _ row: (RawStatement) throws -> Void) throws {
         sqlite3_reset(handle)
-        if code == SQLITE_DONE { return false }
-        throw error(code)
+        bind(self)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            if code != SQLITE_ROW { throw error(code) }
+            try row(self)
+        }
     }
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

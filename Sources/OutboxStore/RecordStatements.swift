@@ -32,43 +32,49 @@ struct RecordStatements {
 
     /// The audit row of one attempt.
     func insertAttempt(_ r: AttemptRecord, failure: APIFailure?, accepted: (status: String?, waID: String?)) throws {
-        attempt.bind(1, r.message.id)
-        attempt.bind(2, r.message.channel)
-        attempt.bind(3, r.startedMillis)
-        attempt.bind(4, r.result.outcome.rawValue)
-        attempt.bind(5, failure?.httpStatus)
-        attempt.bind(6, failure?.code)
-        attempt.bind(7, failure?.title)
-        attempt.bind(8, failure?.details)
-        attempt.bind(9, r.latencyMillis)
-        attempt.bind(10, failure?.traceID)
-        attempt.bind(11, accepted.status)
-        attempt.bind(12, accepted.waID)
-        try attempt.run()
+        try attempt.run { s in
+            s.bind(1, r.message.id)
+            s.bind(2, r.message.channel)
+            s.bind(3, r.startedMillis)
+            s.bind(4, r.result.outcome.rawValue)
+            s.bind(5, failure?.httpStatus)
+            s.bind(6, failure?.code)
+            s.bind(7, failure?.title)
+            s.bind(8, failure?.details)
+            s.bind(9, r.latencyMillis)
+            s.bind(10, failure?.traceID)
+            s.bind(11, accepted.status)
+            s.bind(12, accepted.waID)
+        }
     }
 
     /// The message is `sent` with its wamid, unless a status webhook moved it on meanwhile.
     /// - Returns: whether it changed (and so logged its `sent` event).
     func markSent(_ m: ClaimedMessage, wamid: String, history h: AttemptHistory, nowMillis: Int64) throws -> Bool {
-        sent.bind(1, wamid)
-        sent.bind(2, nowMillis)
-        sent.bind(3, h.counted)
-        sent.bind(4, h.rateLimited)
-        sent.bind(5, m.id)
-        guard try sent.run() > 0 else { return false }
-        sentEvent.bind(1, nowMillis)
-        sentEvent.bind(2, m.channel)
-        sentEvent.bind(3, m.id)
-        sentEvent.bind(4, wamid)
-        try sentEvent.run()
+        let changed = try sent.run { s in
+            s.bind(1, wamid)
+            s.bind(2, nowMillis)
+            s.bind(3, h.counted)
+            s.bind(4, h.rateLimited)
+            s.bind(5, m.id)
+        }
+        guard changed > 0 else { return false }
+        try sentEvent.run { s in
+            s.bind(1, nowMillis)
+            s.bind(2, m.channel)
+            s.bind(3, m.id)
+            s.bind(4, wamid)
+        }
         return true
     }
 
-    /// No request to the recipient before `untilMillis` (a later hold stays).
+    /// No request to the recipient before `untilMillis` (a later hold stays). The same text
+    /// as `SQLiteOutboxStore.hold`, so the same cached statement.
     func hold(channel: String, recipient: String, untilMillis: Int64) throws {
-        hold.bind(1, channel)
-        hold.bind(2, recipient)
-        hold.bind(3, untilMillis)
-        try hold.run()
+        try hold.run { s in
+            s.bind(1, channel)
+            s.bind(2, recipient)
+            s.bind(3, untilMillis)
+        }
     }
 }

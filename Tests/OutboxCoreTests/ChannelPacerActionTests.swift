@@ -45,6 +45,19 @@ struct ChannelPacerActionTests {
         #expect(p.next(now: t0 + 1, pausedUntil: nil, stopping: false) == .claim(limit: 100))
     }
 
+    @Test("after a claim the worker looks again at once when it brought messages, or when something woke it while it ran")
+    func lookAgain() {
+        var p = pacer()
+        _ = p.next(now: t0, pausedUntil: nil, stopping: false)
+        #expect(p.claimed(0, nextDue: t0 + 5 * Nanos.perSecond) == false)  // nothing new: it idles by itself
+        p.woke()
+        #expect(p.next(now: t0, pausedUntil: nil, stopping: false) == .claim(limit: 100))
+        p.woke()  // a submission rang while the claim ran: it may have read before that commit
+        #expect(p.claimed(0, nextDue: t0 + 5 * Nanos.perSecond) == true)
+        #expect(p.next(now: t0, pausedUntil: nil, stopping: false) == .claim(limit: 100))
+        #expect(p.claimed(3, nextDue: nil) == true)
+    }
+
     @Test("paused: what is claimed goes back, then it waits for the pause to end")
     func paused() {
         var p = pacer()
