@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "OutboxDaemon",
             dependencies: [
-                "OutboxCore", "OutboxStore", "OutboxStorePostgres", "WhatsApp", "OutboxAPI",
+                "OutboxCore", "OutboxStore", "OutboxStorePostgres", "WhatsApp", "OutboxAPI", "CSVImport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),

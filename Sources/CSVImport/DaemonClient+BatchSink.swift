@@ -21,6 +21,22 @@ extension DaemonClient: BatchSink {
         return response
     }
 
+    public func submitRows(importID: String, channel: String, template: String?, language: String?, body: [UInt8]) async throws -> ImportRowsDocument {
+        func escaped(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
+        var path = "/v1/imports/\(escaped(importID))/rows?channel=\(escaped(channel))"
+        if let template { path += "&template=\(escaped(template))" }
+        if let language { path += "&language=\(escaped(language))" }
+        let (status, bytes) = try await call(.POST, path, body: body, contentType: "text/csv")
+        guard (200...299).contains(status) else {
+            if let e = try? JSONDecoder().decode(APIErrorBody.self, from: Data(bytes)) { throw ClientError.api(status: status, e) }
+            throw ClientError.protocolError("HTTP \(status) from the daemon: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+        guard let response = ImportRowsDocument(parsing: bytes) else {
+            throw ClientError.protocolError("unexpected answer from the daemon: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+        }
+        return response
+    }
+
     public func storedKeys(importID: String, limit: Int) async throws -> [String?] {
         let query = importID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? importID
         return try await call(.GET, "/v1/messages?import_id=\(query)&limit=\(limit)", as: ListPage.self).value.messages.map(\.idempotencyKey)

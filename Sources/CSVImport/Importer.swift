@@ -1,14 +1,17 @@
 import OutboxAPI
 import OutboxCore
 
-/// Imports one CSV file (CONTRACT.md, "CSV import"): reads it as a stream, checks each row
-/// as the daemon would, sends the valid rows to the daemon in batches and writes the others,
-/// with the reason, to the rejects file. Bad rows never stop the good ones.
+/// Imports one CSV file (CONTRACT.md, "CSV import"): reads it as a stream, sends its rows to
+/// the daemon in batches (`POST /v1/imports/{id}/rows`, where each row is checked and mapped by
+/// `RowMapper` and stored) and writes the rows refused, with the reason, to the rejects file.
+/// Bad rows never stop the good ones. What the file alone shows (a malformed record, the field
+/// count, body parameter counts across rows) is judged here; a dry run judges everything here.
 ///
 /// Idempotent: the import id comes from the file's bytes, channel and defaults, and each row
-/// without an `idempotency_key` gets one from the import id and its row number, so running the
+/// without an `idempotency_key` is keyed by the import id and its row number, so running the
 /// same import again (after Ctrl-C, a crash, a daemon restart, or by mistake) queues nothing
-/// twice and counts what was already there as `duplicates`.
+/// twice and counts what was already there as `duplicates`. An import begun with content keys
+/// (before session 6) goes on through `POST /v1/messages/batch`, its rows mapped here.
 public struct Importer: Sendable {
     public let options: ImportOptions
     let sink: (any BatchSink)?
@@ -29,10 +32,12 @@ public struct Importer: Sendable {
         let columns = try self.columns(header)
         var mapper = RowMapper(columns: columns, channel: options.channel, importID: importID, template: options.template, language: options.language)
         mapper.keys = try await keyStyle(importID)
+        var counts = BodyCounts(columns: columns, template: options.template)
+        let route: Route = options.dryRun ? .dryRun : mapper.keys == .byContent ? .lines : .rows(header: RowsBody.header(header.fields))
         var state = RunState(summary: ImportSummary(importID: importID), rejects: RejectsWriter(path: options.rejectsPath, header: header.fields),
                              observer: observer, columns: columns)
         state.summary.dryRun = options.dryRun
-        var batch = PendingBatch()
+        var batch = PendingBatch(route: route)
         var sinceCheck = 0
         var lastRead = 1
         // The group's calls stay in this closure: handing the group `inout` to an async
@@ -43,20 +48,30 @@ public struct Importer: Sendable {
                 readLoop: while let record = try reader.next() {
                     lastRead = record.row
                     if record.isBlank { continue }
-                    switch mapper.map(record, nowMillis: clock.nowMillis()) {
-                    case .rejected(let reason):
-                        try state.reject(record, reason: reason)
-                    case .valid(let line):
-                        if options.dryRun {
-                            state.summary.rows += 1
-                            state.summary.accepted += 1
-                        } else {
-                            batch.add(line, record: record)
+                    if let reason = record.problem ?? (record.fieldCount == columns.count ? nil : RowMapper.fieldCountReason(record.fieldCount, columns: columns))
+                        ?? counts.check(record) {
+                        try refuse(record, reason, &batch, &flights, &state)
+                    } else {
+                        switch route {
+                        case .rows:
+                            batch.add(RowsBody.line(record), record: record)
+                        case .lines, .dryRun:
+                            switch mapper.map(record, nowMillis: clock.nowMillis()) {
+                            case .rejected(let reason):
+                                try refuse(record, reason, &batch, &flights, &state)
+                            case .valid(let line):
+                                if route == .dryRun {
+                                    state.summary.rows += 1
+                                    state.summary.accepted += 1
+                                } else {
+                                    batch.add(line, record: record)
+                                }
+                            }
                         }
                     }
                     if batch.isEmpty, flights.isEmpty { state.summary.throughRow = lastRead }
                     sinceCheck += 1
-                    let full = batch.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
+                    let full = batch.count + batch.refused.count >= options.batchSize || batch.body.count >= options.maxBatchBytes
                     guard full || sinceCheck >= options.batchSize else { continue }
                     sinceCheck = 0
                     if full {
@@ -65,7 +80,7 @@ public struct Importer: Sendable {
                             while !flights.oldestAnswered, let answer = await group.next() { flights.file(answer) }
                             guard try settleOldest(&flights, &state) else { break readLoop }
                         }
-                        if let job = flights.send(&batch, through: lastRead), let sink { group.addTask { await job.run(sink) } }
+                        if let job = flights.send(&batch, through: lastRead, target: target(importID)), let sink { group.addTask { await job.run(sink) } }
                     }
                     observer.progress(state.summary.progress)
                     if observer.shouldStop || Task.isCancelled {
@@ -75,7 +90,7 @@ public struct Importer: Sendable {
                 }
                 // The rest: the last partial batch, and every answer still to come.
                 if state.summary.end == .finished || state.summary.end == .interrupted {
-                    if let job = flights.send(&batch, through: lastRead), let sink { group.addTask { await job.run(sink) } }
+                    if let job = flights.send(&batch, through: lastRead, target: target(importID)), let sink { group.addTask { await job.run(sink) } }
                     while !flights.isEmpty {
                         while !flights.oldestAnswered, let answer = await group.next() { flights.file(answer) }
                         guard try settleOldest(&flights, &state) else { break }
@@ -95,41 +110,9 @@ public struct Importer: Sendable {
         return state.summary
     }
 
-    /// One batch on its way to the daemon.
-    struct Job: Sendable {
-        var seq: Int
-        var body: [UInt8]
-
-        func run(_ sink: any BatchSink) async -> BatchAnswer {
-            do { return BatchAnswer(seq: seq, result: .success(try await sink.submitBatch(body))) } catch { return BatchAnswer(seq: seq, result: .failure(error)) }
-        }
-    }
-
-    /// The daemon's answer to batch `seq`, or why there was none.
-    struct BatchAnswer: Sendable {
-        var seq: Int
-        var result: Result<BatchResponse, any Error>
-    }
-
-    /// Batches sent and not yet filed, oldest first, and the answers that came early.
-    struct Flights {
-        var sent: [(seq: Int, batch: PendingBatch, throughRow: Int)] = []
-        var answered: [Int: Result<BatchResponse, any Error>] = [:]
-        var nextSeq = 0
-        var count: Int { sent.count }
-        var isEmpty: Bool { sent.isEmpty }
-        var oldestAnswered: Bool { sent.first.map { answered[$0.seq] != nil } ?? true }
-
-        /// Takes the pending batch, if any, as the next one sent; `throughRow` is the last row
-        /// read when it left, so every row up to it is done once it is filed.
-        mutating func send(_ batch: inout PendingBatch, through throughRow: Int) -> Job? {
-            guard !batch.isEmpty else { return nil }
-            defer { nextSeq += 1; batch = PendingBatch() }
-            sent.append((nextSeq, batch, throughRow))
-            return Job(seq: nextSeq, body: batch.body)
-        }
-
-        mutating func file(_ answer: BatchAnswer) { answered[answer.seq] = answer.result }
+    /// Where this run's batches go: the import's rows endpoint with its channel and defaults.
+    private func target(_ importID: String) -> Job.Target {
+        Job.Target(importID: importID, channel: options.channel, template: options.template, language: options.language)
     }
 
     /// Files the oldest batch's answer (it has come); false when the daemon did not take it
@@ -142,29 +125,30 @@ public struct Importer: Sendable {
         return true
     }
 
-    /// Files the daemon's answer to one batch, line by line.
-    private func file(_ result: Result<BatchResponse, any Error>, _ batch: PendingBatch, _ state: inout RunState<some ImportObserver>) throws(ImportError) -> Bool {
-        guard let rows = batch.rows else { return true }
-        let response: BatchResponse
+    /// A row refused here: filed now when nothing is pending before it, else with the batch
+    /// being filled, so rows are reported in their order.
+    private func refuse(_ record: CSVRecord, _ reason: String, _ batch: inout PendingBatch, _ flights: inout Flights,
+                        _ state: inout RunState<some ImportObserver>) throws(ImportError) {
+        if batch.isEmpty, flights.isEmpty { try state.reject(record, reason: reason) } else { batch.refuse(record, reason: reason) }
+    }
+
+    /// Files the daemon's answer to one batch, with the rows refused here, in row order.
+    private func file(_ result: Result<Answer, any Error>, _ batch: PendingBatch, _ state: inout RunState<some ImportObserver>) throws(ImportError) -> Bool {
+        let tally: (rejects: [(CSVRecord, String)], accepted: Int, duplicates: Int)
         do {
-            response = try result.get()
-            guard response.results.count == batch.count, response.results.allSatisfy({ (1...batch.count).contains($0.line) }) else {
-                throw ImportError.daemon("the daemon answered \(response.results.count) results for \(batch.count) lines")
-            }
+            tally = try result.get().tally(batch.records, columns: state.columns)
         } catch {
-            state.summary.end = .failed("the daemon did not take rows \(rows.lowerBound)–\(rows.upperBound) (\(error)); every row before row \(rows.lowerBound) is done. Run the same command again to go on: rows already queued are recognised, not queued twice")
-            state.summary.throughRow = rows.lowerBound - 1
+            let first = batch.rows!.lowerBound
+            for (record, reason) in batch.refused where record.row < first { try state.reject(record, reason: reason) }
+            state.summary.end = .failed("the daemon did not take rows \(first)–\(batch.rows!.upperBound) (\(error)); every row before row \(first) is done. Run the same command again to go on: rows already queued are recognised, not queued twice")
+            state.summary.throughRow = first - 1
             return false
         }
-        for result in response.results {
-            let record = batch.records[result.line - 1]
-            if let error = result.error {
-                try state.reject(record, reason: "the daemon refused it: \(RowMapper.reason(error, columns: state.columns))")
-            } else {
-                state.summary.rows += 1
-                if result.duplicate == true { state.summary.duplicates += 1 } else { state.summary.accepted += 1 }
-            }
-        }
+        let refused = (tally.rejects + batch.refused.map { ($0.record, $0.reason) }).sorted { $0.0.row < $1.0.row }
+        for (record, reason) in refused { try state.reject(record, reason: reason) }
+        state.summary.rows += tally.accepted + tally.duplicates
+        state.summary.accepted += tally.accepted
+        state.summary.duplicates += tally.duplicates
         return true
     }
 

@@ -2,8 +2,8 @@ import OutboxCore
 
 extension RowMapper {
     /// Why a template row's parameters cannot be used.
-    struct ParameterProblem: Error, CustomStringConvertible {
-        var description: String
+    public struct ParameterProblem: Error, CustomStringConvertible, Sendable {
+        public var description: String
     }
 
     /// The template message of a row: a text header parameter (`header.1`), body parameters

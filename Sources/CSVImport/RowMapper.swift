@@ -2,11 +2,12 @@ import Foundation
 import OutboxAPI
 import OutboxCore
 
-/// Turns the rows of an import into submissions for the batch endpoint, checking each one as
-/// the daemon will (`SubmissionParser`, hence `Recipient` and `MessageValidator`) and adding
-/// what only the file shows: the field count, and the same number of body parameters in every
-/// row of one template.
-struct RowMapper {
+/// Turns the rows of an import into submissions, checking each one as a submission is checked
+/// (`SubmissionParser`, hence `Recipient` and `MessageValidator`) and adding what only the
+/// file shows: the field count, UTF-8, rows joined by a stray quote. The client runs it for a
+/// dry run (and for imports begun with content keys, sent as NDJSON); the daemon runs it on
+/// the rows `POST /v1/imports/{id}/rows` brings, so both judge a row alike.
+public struct RowMapper: Sendable {
     /// What became of one row.
     enum Outcome: Equatable {
         /// A valid row: its NDJSON line (no line break inside).
@@ -25,12 +26,8 @@ struct RowMapper {
     /// How rows without an `idempotency_key` are keyed: by row, unless the import was begun
     /// by a version that keyed them by content (`ImportKeys.style(stored:importID:)`).
     var keys = ImportKeys.Style.byRow
-    /// Per template: how many body parameters the first valid row gave it, and that row.
-    private(set) var bodyCounts: [String: (count: Int, row: Int)] = [:]
-    /// Bounds memory on a file with a different template in every row.
-    static let maxTemplatesTracked = 10_000
 
-    init(columns: ImportColumns, channel: String, importID: String, template: String?, language: String?) {
+    public init(columns: ImportColumns, channel: String, importID: String, template: String?, language: String?) {
         self.columns = columns
         self.channel = channel
         self.channels = [channel]
@@ -39,41 +36,57 @@ struct RowMapper {
         self.defaultLanguage = language?.trimmingSpaces.nilIfEmpty
     }
 
-    mutating func map(_ record: CSVRecord, nowMillis: Int64) -> Outcome {
-        if let problem = record.problem { return .rejected(problem) }
-        guard record.fieldCount == columns.count else {
-            return .rejected("has \(record.fieldCount) field\(record.fieldCount == 1 ? "" : "s"); the header has \(columns.count)")
+    /// A row checked and made into its submission, keyed: what the NDJSON line and the
+    /// daemon's rows endpoint both store.
+    public struct Checked: Sendable {
+        public var submission: Submission
+        var notBefore: String?
+        var expiresAt: String?
+        var priority: String
+    }
+
+    /// The row's NDJSON line for `POST /v1/messages/batch`, or why it cannot be queued.
+    /// (Body parameter counts across rows are `BodyCounts`'s, checked before.)
+    func map(_ record: CSVRecord, nowMillis: Int64) -> Outcome {
+        switch check(record, nowMillis: nowMillis) {
+        case .failure(let reason): return .rejected(reason.description)
+        case .success(let c):
+            return .valid(Self.line(c.submission, key: c.submission.idempotencyKey!, notBefore: c.notBefore, expiresAt: c.expiresAt, priority: c.priority))
         }
+    }
+
+    /// Every check of one row, in the order its errors are reported, and the submission it
+    /// makes with its idempotency key (its own, or the import's key for its row).
+    public func check(_ record: CSVRecord, nowMillis: Int64) -> Result<Checked, ParameterProblem> {
+        if let problem = record.problem { return .failure(.init(description: problem)) }
+        guard record.fieldCount == columns.count else { return .failure(.init(description: Self.fieldCountReason(record.fieldCount, columns: columns))) }
         var values: [String] = []
         values.reserveCapacity(columns.count)
         for i in 0..<columns.count {
             guard let value = record.text(i) else {
-                return .rejected("column '\(columns.names[i])' is not valid UTF-8 text; save the file as CSV UTF-8")
+                return .failure(.init(description: "column '\(columns.names[i])' is not valid UTF-8 text; save the file as CSV UTF-8"))
             }
             values.append(value)
         }
         if let column = Self.joinedRowColumn(values) {
-            return .rejected("column '\(columns.names[column])' holds a line break followed by what looks like another row (a phone number and a comma): a stray quote probably joined two rows, which would send one customer's row inside another's message; check the quotes")
+            return .failure(.init(description: "column '\(columns.names[column])' holds a line break followed by what looks like another row (a phone number and a comma): a stray quote probably joined two rows, which would send one customer's row inside another's message; check the quotes"))
         }
         let row = Row(values: values)
         var components: [TemplateComponent] = []
-        var template: (name: String, bodyCount: Int)?
         let message: JSONValue
         if columns.isTemplate {
             guard let name = row.trimmed(columns.template) ?? defaultTemplate else {
-                return .rejected("template: is empty and no --template was given")
+                return .failure(.init(description: "template: is empty and no --template was given"))
             }
             guard let language = row.trimmed(columns.language) ?? defaultLanguage else {
-                return .rejected("language: is empty and no --language was given")
+                return .failure(.init(description: "language: is empty and no --language was given"))
             }
-            let built: (message: JSONValue, components: [TemplateComponent], bodyCount: Int)
             switch templateMessage(row, name: name, language: language) {
-            case .success(let b): built = b
-            case .failure(let reason): return .rejected(reason.description)
+            case .success(let built):
+                message = built.message
+                components = built.components
+            case .failure(let reason): return .failure(reason)
             }
-            message = built.message
-            components = built.components
-            template = (name, built.bodyCount)
         } else {
             message = .object(["type": .string("text"), "text": .object(["body": .string(row.values[columns.text!])])])
         }
@@ -82,24 +95,22 @@ struct RowMapper {
         let fields = SubmissionParser.Fields(channel: channel, to: row.values[columns.to].trimmingSpaces, message: message,
                                              idempotencyKey: row.trimmed(columns.idempotencyKey), priority: priority,
                                              notBefore: notBefore, expiresAt: expiresAt, importID: importID)
-        let submission: Submission
+        var submission: Submission
         do {
             submission = try SubmissionParser.parse(fields, channels: channels, nowMillis: nowMillis)
         } catch {
-            return .rejected(reason(error.error, components: components))
+            return .failure(.init(description: reason(error.error, components: components)))
         }
-        if let template {
-            if let first = bodyCounts[template.name] {
-                guard first.count == template.bodyCount else {
-                    return .rejected("template '\(template.name)' has \(first.count) body parameter\(first.count == 1 ? "" : "s") in row \(first.row) but \(template.bodyCount) here; every row of a template fills the same {{1}}, {{2}}, ...")
-                }
-            } else if bodyCounts.count < Self.maxTemplatesTracked {
-                bodyCounts[template.name] = (template.bodyCount, record.row)
-            }
+        if submission.idempotencyKey == nil {
+            submission.idempotencyKey = keys == .byRow ? ImportKeys.rowKey(importID: importID, row: record.row)
+                                                       : ImportKeys.rowKey(importID: importID, submission, message: Array(submission.payload.utf8))
         }
-        let key = submission.idempotencyKey ?? (keys == .byRow ? ImportKeys.rowKey(importID: importID, row: record.row)
-                                                               : ImportKeys.rowKey(importID: importID, submission, message: Array(submission.payload.utf8)))
-        return .valid(Self.line(submission, key: key, notBefore: notBefore, expiresAt: expiresAt, priority: priority))
+        return .success(Checked(submission: submission, notBefore: notBefore, expiresAt: expiresAt, priority: priority))
+    }
+
+    /// Why a record with `count` fields does not fit the header.
+    public static func fieldCountReason(_ count: Int, columns: ImportColumns) -> String {
+        "has \(count) field\(count == 1 ? "" : "s"); the header has \(columns.count)"
     }
 
     /// The NDJSON line of a checked row, written field by field in canonical order (keys
@@ -145,7 +156,7 @@ struct RowMapper {
     }
 
     /// "column: message" for an error about a submission built from a row.
-    static func reason(_ error: APIErrorBody.Detail, columns: ImportColumns, components: [TemplateComponent] = []) -> String {
+    public static func reason(_ error: APIErrorBody.Detail, columns: ImportColumns, components: [TemplateComponent] = []) -> String {
         guard let column = columns.column(forField: error.field, components: components) else { return error.message }
         return "\(column): \(error.message)"
     }

@@ -1,5 +1,5 @@
 /// A component of a template message as an import row builds it, to name the column of an error.
-enum TemplateComponent: Sendable, Equatable {
+public enum TemplateComponent: Sendable, Equatable {
     case header, body, button(Int)
 
     func column(parameter: Int?) -> String {

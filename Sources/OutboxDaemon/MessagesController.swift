@@ -23,6 +23,7 @@ struct MessagesController: Sendable {
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.post("messages", use: submit)
         group.post("messages/batch", use: batch)
+        group.post("imports/:id/rows", use: importRows)
         group.get("messages", use: list)
         group.get("messages/by-wamid/:wamid", use: byWamid)
         group.get("messages/:id", use: get)
@@ -83,7 +84,7 @@ struct MessagesController: Sendable {
     }
 
     /// Commits through the group-commit queue, then wakes the channels that got work.
-    private func commit(_ submissions: [Submission]) async throws -> [SubmitResult] {
+    func commit(_ submissions: [Submission]) async throws -> [SubmitResult] {
         do {
             let results = try await submitQueue.submit(submissions)
             // Wake the channels that got work due now; scheduled messages wake them when due.

@@ -156,18 +156,18 @@ struct ImportTests {
             let stopper = RecordingObserver()
             stopper.stopWhen = { $0.rows > 0 }
             let first = try await d.importFile(path, batchSize: 3, observer: stopper)
-            // Rows 2-4 went as the first batch; the stop came at the next check (row 7, after
-            // row 6 was rejected), so the batch in flight and the rows read so far (5 and 7)
-            // are finished before it stops.
+            // Rows 2-4 went as the first batch and 5-7 (row 6 refused by the daemon) as the
+            // second; the first was filed when the third (8-10) was ready, and the stop came at
+            // that check, so the batches in flight are finished before it stops.
             #expect(first.end == .interrupted)
-            #expect((first.rows, first.accepted, first.duplicates, first.rejected) == (6, 5, 0, 1))
-            #expect(first.throughRow == 7)
-            #expect(try await d.messages(ofImport: first.importID).count == 5)
+            #expect((first.rows, first.accepted, first.duplicates, first.rejected) == (9, 8, 0, 1))
+            #expect(first.throughRow == 10)
+            #expect(try await d.messages(ofImport: first.importID).count == 8)
 
             let second = try await d.importFile(path, batchSize: 3)
             #expect(second.importID == first.importID)
             #expect(second.end == .finished)
-            #expect((second.rows, second.accepted, second.duplicates, second.rejected) == (12, 5, 5, 2))
+            #expect((second.rows, second.accepted, second.duplicates, second.rejected) == (12, 2, 8, 2))
             let stored = try await d.messages(ofImport: second.importID)
             #expect(stored.count == 10)
             #expect(Set(stored.map(\.to)).count == 10)

@@ -82,17 +82,25 @@ struct RowMapperTests {
         #expect(c[2]["sub_type"] == .string("url"))
     }
 
-    @Test("every row of a template fills the same number of body parameters")
+    @Test("every row of a template fills the same number of body parameters (checked on the client, from the fields)")
     func parameterCounts() throws {
-        var m = try mapper(["to", "template", "body.1", "body.2"], language: "en")
-        #expect(reason(m.map(record(["+4915112345678", "a", "Ann", "42"], row: 2), nowMillis: Self.now)) == nil)
-        #expect(reason(m.map(record(["+4915112345679", "b", "Bob", ""], row: 3), nowMillis: Self.now)) == nil, "another template may differ")
-        let fewer = reason(m.map(record(["+4915112345670", "a", "Cy", ""], row: 4), nowMillis: Self.now))
-        #expect(fewer == "template 'a' has 2 body parameters in row 2 but 1 here; every row of a template fills the same {{1}}, {{2}}, ...")
-        let gap = reason(m.map(record(["+4915112345671", "a", "", "7"], row: 5), nowMillis: Self.now))
+        let columns = try ImportColumns(header: ["to", "template", "body.1", "body.2"], template: nil, language: "en")
+        var counts = BodyCounts(columns: columns, template: nil)
+        #expect(counts.check(record(["+4915112345678", "a", "Ann", "42"], row: 2)) == nil)
+        #expect(counts.check(record(["+4915112345679", "b", "Bob", ""], row: 3)) == nil, "another template may differ")
+        #expect(counts.check(record(["+4915112345670", "a", "Cy", ""], row: 4))
+            == "template 'a' has 2 body parameters in row 2 but 1 here; every row of a template fills the same {{1}}, {{2}}, ...")
+        #expect(counts.check(record(["+4915112345671", " a ", "Dee", "1"], row: 5)) == nil, "names are trimmed as the row's own check trims them")
+        #expect(counts.check(record(["+4915112345671", "a", "", "7"], row: 6)) == nil, "a gap is the row's own check's to refuse")
+        #expect(counts.check(record(["+4915112345672", "", "x", "y"], row: 7)) == nil, "no template: the row's own check's")
+        let m = try mapper(["to", "template", "body.1", "body.2"], language: "en")
+        let gap = reason(m.map(record(["+4915112345671", "a", "", "7"], row: 6), nowMillis: Self.now))
         #expect(gap?.hasPrefix("body.1: is empty but body.2 is set") == true)
-        let missing = reason(m.map(record(["+4915112345672", "", "x", "y"], row: 6), nowMillis: Self.now))
+        let missing = reason(m.map(record(["+4915112345672", "", "x", "y"], row: 7), nowMillis: Self.now))
         #expect(missing == "template: is empty and no --template was given")
+        var defaults = BodyCounts(columns: columns, template: "d")
+        #expect(defaults.check(record(["+4915112345672", "", "x", "y"], row: 8)) == nil)
+        #expect(defaults.check(record(["+4915112345673", "", "x", ""], row: 9))?.hasPrefix("template 'd' has 2 body parameters in row 8") == true)
     }
 
     @Test("bad rows are rejected with the column at fault", arguments: [

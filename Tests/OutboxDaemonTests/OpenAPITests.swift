@@ -106,6 +106,8 @@ struct OpenAPITests {
                 _ = try await call(.GET, "/v1/imports/none")
                 _ = try await call(.DELETE, "/v1/imports/imp2")
                 _ = try await call(.DELETE, "/v1/imports/none")
+                _ = try await call(.POST, "/v1/imports/imp3/rows?channel=main", "wa-outbox-row,to,text\n2,+4915100000003,a\n3,12,b\n")
+                _ = try await call(.POST, "/v1/imports/imp3/rows?channel=main", "to,text\n")
                 _ = laterID
                 _ = try await call(.GET, "/v1/channels")
                 _ = try await call(.POST, "/v1/channels/main/resume")
