@@ -53,7 +53,7 @@ let package = Package(
             name: "OutboxStore",
             dependencies: [
                 "OutboxCore", "OutboxMigrations",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // The PostgreSQL line of the schema, embedded in the binary.

@@ -23,6 +23,10 @@ public struct Submission: Sendable, Equatable {
     /// The template's category by the channel's synced catalog (`marketing`, ...); nil without
     /// one. Set at the door; the store holds marketing to a recipient under their marketing limit.
     public var templateCategory: String?
+    /// A template message's name and language code, read once when it is checked: the store
+    /// looks up the template's pause by them for every row, on the one writer.
+    public private(set) var templateName: String?
+    public private(set) var templateLanguage: String?
 
     /// Validates every field, naming the one at fault; `to` is a phone number.
     public init(
@@ -63,6 +67,10 @@ public struct Submission: Sendable, Equatable {
         }
         self.message = message
         self.payload = message.canonicalText
+        if messageType == "template", let template = message["template"] {
+            templateName = template["name"]?.stringValue
+            templateLanguage = template["language"]?["code"]?.stringValue
+        }
         if let key = idempotencyKey {
             guard !key.isEmpty, key.utf8.count <= 256 else {
                 throw ValidationError(field: "idempotency_key", "must be 1 to 256 bytes")

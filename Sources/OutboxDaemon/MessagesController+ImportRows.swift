@@ -9,10 +9,9 @@ import OutboxStore
 /// here as NDJSON. The body's header is the file's header with a first column `wa-outbox-row`;
 /// each record is a row of the file, its number first. Each row is keyed by the import and its
 /// number (`imp-<id>-r<row>`, as the NDJSON path keys it), so a batch sent again, or an import
-/// run again, stores nothing twice. `RowMapper` judges the rows, as a dry run does.
+/// run again, stores nothing twice. `RowsBody.read` judges the rows with `RowMapper`, as a
+/// dry run does; the rules of the door (`admit`) and the store do the rest.
 extension MessagesController {
-    /// The first column of a rows body: the row's number in the file.
-    static let rowColumn = RowsBody.rowColumn
     /// Longest import id, `template` and `language` a request may name.
     static let maxImportIDBytes = 64
     static let maxDefaultBytes = 512
@@ -29,28 +28,20 @@ extension MessagesController {
             }
             let template = try Self.bounded(query.get("template"), "template"), language = try Self.bounded(query.get("language"), "language")
             let bytes = try await Self.body(request, limit: limits.maxBatchBytes)
-            let reader = CSVRecordReader(bytes: bytes)
-            let columns = try Self.columns(try Self.next(reader), template: template, language: language)
-            let mapper = RowMapper(columns: columns, channel: channel, importID: importID, template: template, language: language)
-            let now = clock.nowMillis()
+            let (columns, rows) = try RowsBody.read(bytes, importID: importID, channel: channel, template: template, language: language,
+                                                    maxRows: limits.maxBatchLines, nowMillis: clock.nowMillis())
             var rejected: [ImportRowsDocument.Rejected] = []
             var valid: [(row: Int, submission: Submission)] = []
-            var lastRow = 1
-            while let record = try Self.next(reader) {
-                guard rejected.count + valid.count < limits.maxBatchLines else {
-                    throw APIErrorBody(.bodyTooLarge, "a batch holds at most \(limits.maxBatchLines) rows; split it")
-                }
-                let row = try Self.rowNumber(record, after: lastRow)
-                lastRow = row
-                let inner = CSVRecord(fields: Array(record.fields.dropFirst()), fieldCount: record.fieldCount - 1, row: row, line: row, problem: record.problem)
-                switch mapper.check(inner, nowMillis: now) {
+            valid.reserveCapacity(rows.count)
+            for entry in rows {
+                switch entry.outcome {
                 case .failure(let problem):
-                    rejected.append(.init(row: row, reason: problem.description))
-                case .success(let checked):
+                    rejected.append(.init(row: entry.row, reason: problem.description))
+                case .success(let submission):
                     do {
-                        valid.append((row, try await admit(checked.submission)))
+                        valid.append((entry.row, try await admit(submission)))
                     } catch let e as APIErrorBody {
-                        rejected.append(.init(row: row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
+                        rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
                     }
                 }
             }
@@ -87,41 +78,5 @@ extension MessagesController {
         guard let value, !value.isEmpty else { return nil }
         guard value.utf8.count <= maxDefaultBytes else { throw APIErrorBody(.invalidField, "must be at most \(maxDefaultBytes) bytes", field: name) }
         return String(value)
-    }
-
-    /// The next record of the body; a body whose quoting cannot be followed is refused whole.
-    static func next(_ reader: CSVRecordReader) throws(APIErrorBody) -> CSVRecord? {
-        do {
-            return try reader.next()
-        } catch {
-            throw APIErrorBody(.invalidField, "the body cannot be read as CSV: \(error)", field: "body")
-        }
-    }
-
-    /// The columns of the body's header, after its `wa-outbox-row` column.
-    static func columns(_ header: CSVRecord?, template: String?, language: String?) throws(APIErrorBody) -> ImportColumns {
-        guard let header, header.problem == nil, header.fieldCount == header.fields.count, header.fields.first.map({ $0.elementsEqual(rowColumn.utf8) }) == true else {
-            throw APIErrorBody(.invalidField, "the body's first row names the columns, beginning with '\(rowColumn)'", field: "body")
-        }
-        var names: [String] = []
-        for field in header.fields.dropFirst() {
-            guard let name = String(validating: field, as: UTF8.self) else { throw APIErrorBody(.invalidField, "the header row is not UTF-8", field: "body") }
-            names.append(name)
-        }
-        do {
-            return try ImportColumns(header: names, template: template, language: language)
-        } catch {
-            throw APIErrorBody(.invalidField, "the header row \(error.description)", field: "body")
-        }
-    }
-
-    /// A record's row number: digits, above the header's row 1 and the record before it.
-    static func rowNumber(_ record: CSVRecord, after previous: Int) throws(APIErrorBody) -> Int {
-        guard let field = record.fields.first, (1...10).contains(field.count), field.allSatisfy({ (0x30...0x39).contains($0) }),
-              let row = Int(String(decoding: field, as: UTF8.self)), row > previous, row <= Int(Int32.max)
-        else {
-            throw APIErrorBody(.invalidField, "record \(record.row) of the body: '\(rowColumn)' must be a row number above \(previous)", field: "body")
-        }
-        return row
     }
 }

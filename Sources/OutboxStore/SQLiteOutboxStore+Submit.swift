@@ -39,32 +39,48 @@ extension SQLiteOutboxStore {
         var created: (first: Int64, last: Int64)?
         // A template's pause, looked up once per batch: an import's rows mostly share one template.
         var pauses: [TemplateKey: TemplatePause?] = [:]
-        for s in batch {
-            let payload = s.payload
-            var due = max(nowMillis, s.notBeforeMillis ?? nowMillis)
-            let hold = s.isTemplate ? try Self.submissionHold(s, db: db, nowMillis: nowMillis, pauses: &pauses) : nil
+        var row = RawBindings(insert)
+        // By index, not `for s in batch`: a loop variable copies the whole submission (a
+        // dozen strings retained and released) per row on the one writer.
+        for i in batch.indices {
+            var due = max(nowMillis, batch[i].notBeforeMillis ?? nowMillis)
+            let hold = batch[i].isTemplate ? try Self.submissionHold(batch[i], db: db, nowMillis: nowMillis, pauses: &pauses) : nil
             let heldDue = hold.map { _ in due }
             if let hold { due = max(due, hold.until) }
             // A key already stored makes the insert do nothing (the unique index finds it in
             // the same descent); only then is the stored row read and compared. Most keys
             // are new, so most rows cost one statement, not a lookup and an insert.
-            try insert.execute(arguments: [
-                s.channel, s.recipient.e164, s.messageType, payload, s.idempotencyKey, s.priority.rank,
-                nowMillis, nowMillis, due, s.expiresAtMillis, s.importID, hold?.by, hold?.reason, heldDue,
-            ])
-            if db.changesCount == 0, let key = s.idempotencyKey {
-                guard let row = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
+            row.reset()
+            row.bind(batch[i].channel)
+            row.bind(batch[i].recipient.e164)
+            row.bind(batch[i].messageType)
+            row.bind(batch[i].payload)
+            row.bind(batch[i].idempotencyKey)
+            row.bind(batch[i].priority.rank)
+            row.bind(nowMillis)
+            row.bind(nowMillis)
+            row.bind(due)
+            row.bind(batch[i].expiresAtMillis)
+            row.bind(batch[i].importID)
+            row.bind(hold?.by)
+            row.bind(hold?.reason)
+            row.bind(heldDue)
+            try row.step(db)
+            if db.changesCount == 0, let key = batch[i].idempotencyKey {
+                let s = batch[i]
+                guard let stored = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
                     throw StoreError.unavailable("message with idempotency_key '\(key)' neither stored nor found")
                 }
-                let id: Int64 = row["id"]
-                let same = row["recipient"] as String == s.recipient.e164 && (row["payload"] as String?)?.utf8.elementsEqual(payload.utf8) == true
-                results.append(same ? .duplicate(id: id, state: MessageState(rawValue: row["state"]) ?? .queued) : .conflict(id: id))
+                let id: Int64 = stored["id"]
+                let same = stored["recipient"] as String == s.recipient.e164 && (stored["payload"] as String?)?.utf8.elementsEqual(s.payload.utf8) == true
+                results.append(same ? .duplicate(id: id, state: MessageState(rawValue: stored["state"]) ?? .queued) : .conflict(id: id))
                 continue
             }
             let id = db.lastInsertedRowID
             created = (created?.first ?? id, id)
             results.append(.created(id: id))
         }
+        row.reset()
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
         return results
     }
@@ -86,7 +102,7 @@ extension SQLiteOutboxStore {
     /// (for a marketing template) the recipient's marketing limit. `pauses` keeps the pauses
     /// already looked up in this transaction (nothing changes them meanwhile: one writer).
     static func submissionHold(_ s: Submission, db: Database, nowMillis: Int64, pauses: inout [TemplateKey: TemplatePause?]) throws -> (by: String, reason: String, until: Int64)? {
-        guard let name = s.message["template"]?["name"]?.stringValue, let language = s.message["template"]?["language"]?["code"]?.stringValue else { return nil }
+        guard let name = s.templateName, let language = s.templateLanguage else { return nil }
         let key = TemplateKey(channel: s.channel, name: name, language: language)
         let pause: TemplatePause?
         if let known = pauses[key] {

@@ -9,7 +9,7 @@ import WhatsApp
 /// (`scripts/fuzz`, which compiles this file with the parsers' sources): a target returns a
 /// description of a broken promise, or nil.
 public enum FuzzTargets {
-    public static let names = ["json", "submission", "webhook", "csv"]
+    public static let names = ["json", "submission", "webhook", "csv", "rows"]
 
     /// Runs target `name` on one input.
     public static func run(_ name: String, _ input: [UInt8]) -> String? {
@@ -18,6 +18,7 @@ public enum FuzzTargets {
         case "submission": submission(input)
         case "webhook": webhook(input)
         case "csv": csv(input)
+        case "rows": rows(input)
         default: "no fuzz target named \(name)"
         }
     }
@@ -50,6 +51,35 @@ public enum FuzzTargets {
         if let k = s.idempotencyKey, k.utf8.count > 256 || k.isEmpty { return "an idempotency key out of bounds was accepted" }
         if !["main", "other"].contains(s.channel) { return "an unknown channel was accepted" }
         _ = s.message.canonicalText
+        return nil
+    }
+
+    /// A rows body of an import (`POST /v1/imports/{id}/rows`): refused whole with a message,
+    /// or read into rows whose numbers rise, each refused with a reason or made into a
+    /// submission of the import's channel and import, keyed, with every bound kept.
+    public static func rows(_ input: [UInt8]) -> String? {
+        let rows: [RowsBody.Row]
+        do {
+            rows = try RowsBody.read(input, importID: "feed", channel: "main", template: "order", language: "en", maxRows: 10_000, nowMillis: now).rows
+        } catch {
+            return error.error.message.isEmpty ? "an error without a message" : nil
+        }
+        var last = 1
+        let latest = now + TimeBounds.horizonMillis
+        for r in rows {
+            if r.row <= last { return "row \(r.row) after row \(last)" }
+            last = r.row
+            switch r.outcome {
+            case .failure(let problem):
+                if problem.description.isEmpty { return "a row refused without a reason" }
+            case .success(let s):
+                if s.channel != "main" || s.importID != "feed" { return "a row of another channel or import" }
+                guard let key = s.idempotencyKey, !key.isEmpty, key.utf8.count <= 256 else { return "a row without a bounded key" }
+                if let t = s.notBeforeMillis, t > latest { return "not_before beyond the horizon was accepted" }
+                if let t = s.expiresAtMillis, t > latest || t <= now { return "expires_at out of bounds was accepted" }
+                if s.payload != s.message.canonicalText { return "the payload is not the message's canonical text" }
+            }
+        }
         return nil
     }
 
