@@ -19,7 +19,7 @@ extension SQLiteOutboxStore {
     }
 
     static func insert(_ batch: [Submission], db: Database, nowMillis: Int64) throws -> [SubmitResult] {
-        let insert = try db.cachedStatement(sql: """
+        let insert = try RawStatement(db, sql: """
             INSERT INTO messages (channel, recipient, type, payload, idempotency_key, priority, state,
                                   created_at, updated_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at)
             VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)
@@ -39,7 +39,6 @@ extension SQLiteOutboxStore {
         var created: (first: Int64, last: Int64)?
         // A template's pause, looked up once per batch: an import's rows mostly share one template.
         var pauses: [TemplateKey: TemplatePause?] = [:]
-        var row = RawBindings(insert)
         // By index, not `for s in batch`: a loop variable copies the whole submission (a
         // dozen strings retained and released) per row on the one writer.
         for i in batch.indices {
@@ -50,23 +49,23 @@ extension SQLiteOutboxStore {
             // A key already stored makes the insert do nothing (the unique index finds it in
             // the same descent); only then is the stored row read and compared. Most keys
             // are new, so most rows cost one statement, not a lookup and an insert.
-            row.reset()
-            row.bind(batch[i].channel)
-            row.bind(batch[i].recipient.e164)
-            row.bind(batch[i].messageType)
-            row.bind(batch[i].payload)
-            row.bind(batch[i].idempotencyKey)
-            row.bind(batch[i].priority.rank)
-            row.bind(nowMillis)
-            row.bind(nowMillis)
-            row.bind(due)
-            row.bind(batch[i].expiresAtMillis)
-            row.bind(batch[i].importID)
-            row.bind(hold?.by)
-            row.bind(hold?.reason)
-            row.bind(heldDue)
-            try row.step(db)
-            if db.changesCount == 0, let key = batch[i].idempotencyKey {
+            let changed = try insert.run { row in
+                row.bind(1, batch[i].channel)
+                row.bind(2, batch[i].recipient.e164)
+                row.bind(3, batch[i].messageType)
+                row.bind(4, batch[i].payload)
+                row.bind(5, batch[i].idempotencyKey)
+                row.bind(6, batch[i].priority.rank)
+                row.bind(7, nowMillis)
+                row.bind(8, nowMillis)
+                row.bind(9, due)
+                row.bind(10, batch[i].expiresAtMillis)
+                row.bind(11, batch[i].importID)
+                row.bind(12, hold?.by)
+                row.bind(13, hold?.reason)
+                row.bind(14, heldDue)
+            }
+            if changed == 0, let key = batch[i].idempotencyKey {
                 let s = batch[i]
                 guard let stored = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
                     throw StoreError.unavailable("message with idempotency_key '\(key)' neither stored nor found")
@@ -80,7 +79,6 @@ extension SQLiteOutboxStore {
             created = (created?.first ?? id, id)
             results.append(.created(id: id))
         }
-        row.reset()
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
         return results
     }
