@@ -8,9 +8,9 @@ import Synchronization
 /// A wait with a deadline is one continuation, and the deadline is kept by the doorbell's
 /// timer: one sleeping task that, when it wakes, ends the wait if its deadline passed, or
 /// sleeps again until the deadline of the wait now in progress. A channel worker waits about
-/// once per send with a deadline a second away and is rung long before it; with a timer (and
-/// two child tasks) per wait, that was a tenth of the daemon's CPU in the aggregate dispatch
-/// run. Now a new timer starts only when a wait's deadline comes before the one the timer
+/// once per send with a deadline a second away and is rung long before it; a timer (and two
+/// child tasks) per wait made a good part of the tenth of the daemon's CPU that went to
+/// scheduling in the aggregate dispatch run. Now a new timer starts only when a wait's deadline comes before the one the timer
 /// sleeps until (or no timer sleeps), and a timer that finds nobody waiting ends.
 final class Doorbell: Sendable {
     private struct Waiter {

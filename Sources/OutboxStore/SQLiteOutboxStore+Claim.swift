@@ -3,7 +3,7 @@ import OutboxCore
 
 extension SQLiteOutboxStore {
     /// Takes up to `limit` due messages of `channel` and marks them `sending` in the same
-    /// transaction: highest priority first, in submission order within a priority, at most one
+    /// transaction (shared with other claims and records handed in meanwhile): highest priority first, in submission order within a priority, at most one
     /// per recipient, skipping recipients that pacing or a retry holds (so they never block
     /// others). Messages whose `expires_at` passed become `expired`; free-form messages to a
     /// recipient whose 24-hour window is closed fail without a request.

@@ -5,7 +5,9 @@ import OutboxMigrations
 import Synchronization
 
 /// The only door to the SQLite outbox. Each method is one transaction that keeps the
-/// schema's invariants; the daemon never writes SQL anywhere else.
+/// schema's invariants (claims, recorded answers and releases: all or nothing within a
+/// transaction they may share with others of their kind, see `combinedWrite`); the daemon
+/// never writes SQL anywhere else.
 ///
 /// Durability: WAL with `synchronous = FULL` on the writer, so a commit that returned is on
 /// disk. Throughput comes from callers batching many rows into one commit.
