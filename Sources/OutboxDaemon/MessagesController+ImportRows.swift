@@ -52,8 +52,7 @@ extension MessagesController {
                 case .created: accepted += 1
                 case .duplicate: duplicates += 1
                 case .conflict(let id):
-                    let e = APIErrorBody(.conflict, "idempotency_key already used for different content (message \(id))", field: "idempotency_key")
-                    rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
+                    rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(Self.keyConflict(id).error, columns: columns))"))
                 }
             }
             rejected.sort { $0.row < $1.row }

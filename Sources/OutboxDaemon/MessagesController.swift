@@ -130,7 +130,7 @@ struct MessagesController: Sendable {
                 case .created(let id): results.append(.init(line: entry.line, id: String(id), duplicate: false))
                 case .duplicate(let id, _): results.append(.init(line: entry.line, id: String(id), duplicate: true))
                 case .conflict(let id):
-                    results.append(.init(line: entry.line, error: APIErrorBody(.conflict, "idempotency_key already used for different content (message \(id))", field: "idempotency_key").error))
+                    results.append(.init(line: entry.line, error: Self.keyConflict(id).error))
                 }
             }
             results.sort { $0.line < $1.line }
@@ -139,6 +139,11 @@ struct MessagesController: Sendable {
         } catch let e as APIErrorBody {
             return JSONResponse.error(e)
         }
+    }
+
+    /// A batch line or import row whose key was used before for other content.
+    static func keyConflict(_ id: Int64) -> APIErrorBody {
+        APIErrorBody(.conflict, "idempotency_key already used for different content (message \(id))", field: "idempotency_key")
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -94,25 +94,21 @@ public final class SQLiteOutboxStore: OutboxStore {
 
     /// Runs `body` in one write transaction, mapping SQLite failures to `StoreError`.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
-        do {
-            let value = try await pool.write(body)
-            writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
-            return value
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            let e = StoreError(error)
-            if case .unavailable(let why) = e { writes.withLock { $0.lastWrite = .init(ok: false, reason: why, at: ContinuousClock.now) } }
-            throw e
-        }
+        try await noted { try await self.pool.write(body) }
     }
 
     /// Runs `body` in the next shared transaction (`WriteCombiner`): for the
     /// dispatcher's frequent small writes, which then share commits (and fsyncs). Returns once
     /// that transaction committed; `body` sees the writes handed in before it.
     func combinedWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        try await noted { try await self.combiner.write(body) }
+    }
+
+    /// A write, its failure mapped to `StoreError` and its outcome kept for health
+    /// (`lastWrite`: a database that refuses writes is reported as such).
+    private func noted<T: Sendable>(_ write: () async throws -> T) async throws(StoreError) -> T {
         do {
-            let value = try await combiner.write(body)
+            let value = try await write()
             writes.withLock { $0.lastWrite = .init(ok: true, reason: nil, at: ContinuousClock.now) }
             return value
         } catch let error as StoreError {
