@@ -18,7 +18,9 @@ public final class DaemonClient: Sendable {
         // No tracing spans: with none asked for, AsyncHTTPClient still made one per request through
         // the global no-op tracer, parsing the URL with Foundation each time (seen in profiles).
         config.tracing.tracer = nil
-        config.timeout = .init(connect: .seconds(1), read: .seconds(timeoutSeconds))
+        // A daemon that is not running refuses at once (no socket, or ECONNREFUSED); the connect
+        // timeout only bounds the client's own event loop on a loaded machine, where 1 s failed calls.
+        config.timeout = .init(connect: .seconds(10), read: .seconds(timeoutSeconds))
         config.httpVersion = .http1Only
         config.decompression = .disabled
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)

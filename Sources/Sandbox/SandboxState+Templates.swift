@@ -29,7 +29,7 @@ extension SandboxState {
             ]
             if let hint { value["other_info"] = .object(["title": .string(hint), "description": .string(reason ?? "")]) }
             for target in targets {
-                webhookQueue.enqueue(WebhookJob(webhook: target.webhook, account: target.account, api: .cloud, steps: [
+                webhookQueue.enqueue(WebhookJob(webhook: target.webhook, key: target.key, account: target.account, api: .cloud, steps: [
                     WebhookJob.Step(delayMillis: 0, event: .change(field: "message_template_status_update", value: value, label: "template_\(t.status.lowercased())"), copies: 1),
                 ]))
             }
@@ -59,7 +59,7 @@ extension SandboxState {
             "contacts": .array([.object(["wa_id": .string(digits), "profile": .object(["name": .string("Sandbox User")])])]),
             "user_preferences": .array([preference]),
         ]
-        webhookQueue.enqueue(WebhookJob(webhook: target.webhook, account: target.account, api: .cloud, steps: [
+        webhookQueue.enqueue(WebhookJob(webhook: target.webhook, key: target.key, account: target.account, api: .cloud, steps: [
             WebhookJob.Step(delayMillis: 0, event: .change(field: "user_preferences", value: value, label: "preference_\(value)"), copies: 1),
         ]))
     }

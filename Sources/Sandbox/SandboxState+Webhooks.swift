@@ -59,7 +59,7 @@ extension SandboxState {
         let serial = inboundSerial.wrappingAdd(1, ordering: .relaxed).newValue | (1 << 63)
         let id = format.inboundID(serial: serial, api: api)
         webhookQueue.enqueue(WebhookJob(
-            webhook: target.webhook, account: target.account, api: api,
+            webhook: target.webhook, key: target.key, account: target.account, api: api,
             steps: [WebhookJob.Step(delayMillis: 0, event: .inbound(inbound, id: id), copies: copies)]))
         return id
     }
@@ -79,7 +79,7 @@ extension SandboxState {
                 errorCode: step.status == .failed ? plan.failureCode : nil)
             return WebhookJob.Step(delayMillis: step.delayMillis, event: .status(report), copies: step.copies)
         }
-        webhookQueue.enqueue(WebhookJob(webhook: plan.target.webhook, account: plan.target.account, api: api, steps: steps))
+        webhookQueue.enqueue(WebhookJob(webhook: plan.target.webhook, key: plan.target.key, account: plan.target.account, api: api, steps: steps))
     }
 
     /// Adds one POST attempt to the delivery log, without its body unless bodies are recorded.

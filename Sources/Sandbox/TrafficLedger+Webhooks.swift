@@ -22,7 +22,7 @@ extension TrafficLedger {
         guard let webhook = webhooks[key] else { return nil }
         let settings = keys[key]
         return WebhookTarget(
-            webhook: webhook,
+            key: key, webhook: webhook,
             account: FakeAccount(key: key, phoneNumberID: settings?.phoneNumberID),
             inboundAPI: settings?.api ?? .cloud)
     }

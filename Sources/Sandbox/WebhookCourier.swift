@@ -61,16 +61,17 @@ struct WebhookCourier: Sendable {
             let now = state.clock.now() / 1_000_000_000
             let body = WebhookRenderer.body(for: step.event, api: job.api, account: job.account, timestamp: now)
             for copy in 0..<step.copies {
-                guard await deliver(body, event: step.event, to: job.webhook, duplicate: copy > 0, client: client) else { return }
+                guard await deliver(body, event: step.event, job: job, duplicate: copy > 0, client: client) else { return }
             }
         }
     }
 
-    /// Posts one copy until the receiver answers 200 or the tries run out. False only when
-    /// cancelled, so the job stops too.
-    func deliver(_ body: String, event: WebhookEvent, to webhook: SandboxWebhook, duplicate: Bool, client: HTTPClient) async -> Bool {
+    /// Posts one copy until the receiver answers 200 or the tries run out, each try to the
+    /// key's webhook as it is then. False only when cancelled, so the job stops too.
+    func deliver(_ body: String, event: WebhookEvent, job: WebhookJob, duplicate: Bool, client: HTTPClient) async -> Bool {
         var pause = backoffMillis
         for attempt in 1...attempts {
+            let webhook = job.key.flatMap(state.webhook(forKey:)) ?? job.webhook
             let startedAt = state.clock.now() / 1_000_000
             let (status, error) = await post(body, to: webhook, client: client)
             if Task.isCancelled { return false }

@@ -11,6 +11,9 @@ struct WebhookJob: Sendable {
     }
 
     var webhook: SandboxWebhook
+    /// The key the job is for. Each attempt posts to the key's webhook as it is then (as a
+    /// provider delivers to the URL configured now), `webhook` when the key has none any more.
+    var key: String?
     var account: FakeAccount
     /// The payload format: Cloud envelope or On-Premise flat body.
     var api: SandboxAPI

@@ -31,7 +31,16 @@ struct PostgresDaemonTests {
                 _ = try await eventually { d.daemon.webhookListeningPort != nil }
                 sandbox.state.setWebhook(SandboxWebhook(url: "http://127.0.0.1:\(d.daemon.webhookListeningPort!)/webhooks/main"), forKey: "key-main")
                 let id = try await d.sendText("Hello", to: "+4915112345678")
-                let m = try await d.waitFor(id, in: [.read])
+                let m: MessageDocument
+                do { m = try await d.waitFor(id, in: [.read]) } catch {
+                    // What the receiver answered, for a run that fails far from here.
+                    let deliveries = sandbox.state.webhookDeliveries().map {
+                        "\($0.status) copy \($0.duplicate ? 2 : 1) try \($0.attempt) at \($0.atMillis): \($0.httpStatus.map(String.init) ?? "-") \($0.error ?? "")"
+                    }
+                    let inbox = try? await d.daemon.store.inboxCounts()
+                    Issue.record("webhook deliveries: \(deliveries); inbox pending \(inbox.map { String($0.pending) } ?? "?"); now \(Date().timeIntervalSince1970)")
+                    throw error
+                }
                 #expect(m.wamid?.hasPrefix("wamid.") == true)
                 #expect(m.attempts?.map(\.outcome) == [.accepted])
                 #expect(sandbox.state.received().first?.callbackData == d.daemon.store.callbackData(for: Int64(id)!))

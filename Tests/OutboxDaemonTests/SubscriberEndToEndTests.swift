@@ -142,7 +142,7 @@ struct SubscriberEndToEndTests {
             // Then once it is back, everything arrives: each event, in order, every signature valid
             receiver.setDown(false)
             server = await receiver.start()
-            let all = try await eventually(timeoutSeconds: 40) {
+            let all = try await eventually(timeoutSeconds: 90) {
                 let want = try await logged(client)
                 let got = Self.firstSeen(receiver.snapshot.cursors["/one"] ?? []).ids
                 let lags = try await client.call(.GET, "/v1/subscribers", as: SubscribersDocument.self).value.subscribers.map(\.lag)

@@ -222,6 +222,27 @@ struct SandboxWebhookDeliveryTests {
         }
     }
 
+    @Test("a retry posts to the key's webhook as it is then: statuses queued for a stopped receiver reach the new one")
+    func retryFollowsWebhookChange() async throws {
+        try await withWebhookReceiver { receiver, url in
+            // Given a webhook on a closed loopback port, retried often enough to outlast the change
+            var configuration = Self.configuration("http://127.0.0.1:1/webhook", attempts: 40)
+            configuration.webhookBackoffMillis = 20
+            try await withSandboxServer(configuration) { server, client in
+                // When a message is sent, its first status fails, and the key's webhook then moves
+                let reply = try await client.sendText(to: "+4915112345678")
+                #expect(reply.status == 200)
+                #expect(try await eventually { server.state.webhookDeliveries().contains { $0.httpStatus == nil } })
+                server.state.setWebhook(SandboxWebhook(url: url), forKey: "test-key-1")
+
+                // Then every status reaches the new receiver, none given up
+                #expect(try await eventually { receiver.hits.count >= 3 })
+                #expect(receiver.hits.map(\.status) == ["sent", "delivered", "read"])
+                #expect(server.state.webhookDeliveries().filter { $0.httpStatus == 200 }.allSatisfy { $0.url == url })
+            }
+        }
+    }
+
     @Test("pending webhooks stop with the server: shutdown does not wait for them")
     func stopsWithServer() async throws {
         try await withWebhookReceiver { receiver, url in

@@ -129,9 +129,12 @@ public func testConfig(dir: TempDir, baseURL: String, channels: [TestChannel] = 
     // Catalog syncs only where a test asks for them (`templates sync`): most tests send templates
     // the sandbox's catalog does not list.
     config.templates.syncIntervalMillis = 0
-    // On PostgreSQL a daemon sends a channel once it holds its lease: a short ttl makes that
-    // (and a takeover) quick in tests.
-    config.cluster.leaseTTLMillis = 2_000
+    // On PostgreSQL a daemon starts a request only while its lease is trusted: within
+    // ttl - margin of its last renewal. A 2 s ttl left a 1 s window, which a loaded machine
+    // (the whole suite at once: scheduling lags of seconds, 3 s commits seen in the server's log)
+    // kept missing, so sends stalled for 30 s and more. Tests of takeovers set their own ttl;
+    // a fresh schema's leases are free and taken at once.
+    config.cluster.leaseTTLMillis = 30_000
     return config
 }
 
