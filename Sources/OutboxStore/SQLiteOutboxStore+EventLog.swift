@@ -22,15 +22,19 @@ extension SQLiteOutboxStore {
     /// The `accepted` events of messages `first...last`, all created in this transaction: one
     /// statement for a whole submission batch.
     static func logAccepted(_ db: Database, firstID: Int64, lastID: Int64) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO event_log (at, type, channel, message_id, data)
-            SELECT created_at, 'accepted', channel, id,
-                   json_object('to', recipient, 'message_type', type,
-                               'priority', CASE priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'bulk' END,
-                               'idempotency_key', idempotency_key, 'import_id', import_id)
-            FROM messages WHERE id BETWEEN ? AND ? ORDER BY id
-            """).execute(arguments: [firstID, lastID])
+        try db.cachedStatement(sql: acceptedEventsSQL).execute(arguments: [firstID, lastID])
     }
+
+    /// The statement of `logAccepted`, with the first and last message id as its parameters;
+    /// public for the benchmark's floor of the store (`wa-outbox-bench`), which replays it.
+    public static let acceptedEventsSQL = """
+        INSERT INTO event_log (at, type, channel, message_id, data)
+        SELECT created_at, 'accepted', channel, id,
+               json_object('to', recipient, 'message_type', type,
+                           'priority', CASE priority WHEN 0 THEN 'high' WHEN 1 THEN 'normal' ELSE 'bulk' END,
+                           'idempotency_key', idempotency_key, 'import_id', import_id)
+        FROM messages WHERE id BETWEEN ? AND ? ORDER BY id
+        """
 
     /// A message the API took, with its wamid.
     static func logSent(_ db: Database, channel: String, messageID: Int64, wamid: String, at: Int64) throws {

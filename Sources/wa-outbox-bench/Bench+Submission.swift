@@ -29,10 +29,19 @@ extension Bench {
     func submissions() async throws -> [ResultRow] {
         // Batched: 8 clients (4 processes x 2), batches of 1,000.
         let batchCount = scale.batchedMessages / 1000
+        func lastID() throws -> Int64 {
+            let db = try database()
+            defer { try? db.close() }
+            return try db.read { try Int64.fetchOne($0, sql: "SELECT coalesce(max(id), 0) FROM messages") ?? 0 }
+        }
+        let before = try lastID()
         let batched = try await load(LoadSpec(kind: .batches, worker: 0, workers: 1, clients: 2, startAt: 0, socket: socketPath, count: batchCount),
                                      processes: 4, log: "batched")
         let batchedRate = Double(batched.ops * 1000) / batched.seconds
         let rawRate = try rawSQLiteInserts(rows: batchCount * 1000)
+        // The same stored rows into an empty outbox by sqlite3 alone: what the schema allows.
+        let floor = try storeFloor(outbox: databasePath, filter: "id > \(before) AND id <= \(try lastID())", folder: dir, log: "submissions-floor")
+        let floorRate = Double(floor.rows) / floor.measured.seconds
 
         // One message per request, 16 clients (4 processes x 4), as fast as they go.
         let closed = try await singleRequests(clients: 16, seconds: scale.singleSeconds, perClientRate: nil, offset: 10_000_000)
@@ -40,7 +49,7 @@ extension Bench {
         let paced = try await singleRequests(clients: 16, seconds: scale.singleSeconds, perClientRate: 1000.0 / 16, offset: 20_000_000)
         return [
             ResultRow(figure: "durable submissions, batched (8 clients x 1,000)", value: "\(fmt(batchedRate)) msg/s", target: ">= 20,000 msg/s",
-                ceiling: "raw SQLite inserts, same rows, FULL sync: \(fmt(rawRate)) rows/s (ratio \(fmt(batchedRate / rawRate, 2))); \(batched.cpuNote.replacingOccurrences(of: "per request", with: "per batch of 1,000"))",
+                ceiling: "raw SQLite inserts, same rows, FULL sync: \(fmt(rawRate)) rows/s (ratio \(fmt(batchedRate / rawRate, 2))); the stored rows into an empty outbox by sqlite3 alone (schema, accepted events, 1,000 per commit): \(fmt(floorRate)) rows/s, \(fmt(floor.measured.cpuSeconds / Double(floor.rows) * 1e6, 1)) us CPU per row (ratio \(fmt(batchedRate / floorRate, 2))); \(batched.cpuNote.replacingOccurrences(of: "per request", with: "per batch of 1,000"))",
                 pass: batchedRate >= 20_000),
             ResultRow(figure: "durable submission, one per request (16 clients)", value: "\(fmt(closed.rate)) msg/s, p50 \(fmt(percentile(closed.latencies, 50), 2)) ms, p99 \(fmt(percentile(closed.latencies, 99), 2)) ms",
                 target: ">= 5,000 msg/s, p99 <= 10 ms", ceiling: closed.cpuNote, pass: closed.rate >= 5_000 && percentile(closed.latencies, 99) <= 10),

@@ -264,9 +264,21 @@ struct ClusterTests {
                 // No double: each message's callback data reached the sandbox once.
                 var copies: [String: Int] = [:]
                 for r in sandbox.state.received() { copies[r.callbackData ?? "", default: 0] += 1 }
+                var keptFor: String?
                 for m in ids {
                     let data = store.callbackData(for: Int64(m.id)!)
                     guard copies[data] != 1 else { continue }
+                    if keptFor == nil {
+                        // The daemons' whole logs and the sandbox's webhook attempts, for a look after the run.
+                        let kept = "/tmp/wao-cluster-double-\(Int(Date().timeIntervalSince1970))"
+                        keepLogs(in: kept)
+                        let attempts = sandbox.state.webhookDeliveries().map {
+                            "\($0.atMillis) \($0.url) \($0.status) \($0.messageID) try \($0.attempt): \($0.httpStatus.map(String.init) ?? "-") \($0.error ?? "")"
+                        }
+                        FileManager.default.createFile(atPath: kept + "/webhooks.txt", contents: Data(attempts.joined(separator: "\n").utf8))
+                        keptFor = kept
+                        print("cluster test: a message reached the API twice; logs kept in \(kept)")
+                    }
                     let t = try await store.timeline(id: Int64(m.id)!)
                     let arrivals = sandbox.state.received().filter { $0.callbackData == data }.map { "\($0.receivedAtMillis) \($0.wamid)" }
                     let attempts = t?.attempts.map { "\($0.outcome.rawValue)@\($0.atMillis)" } ?? []

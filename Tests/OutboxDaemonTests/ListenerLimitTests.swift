@@ -51,7 +51,7 @@ struct ListenerLimitTests {
                 let c = try RawConnection(port: try await port(d))
                 let body = cloudStatus(wamid: "wamid.none", status: "read")
                 c.send("POST /webhooks/main HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)")
-                let (answer, closed) = await c.read(timeoutSeconds: 3)
+                let (answer, closed) = await c.read(timeoutSeconds: 15)
                 #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
                 #expect(closed, "the connection stayed open past the idle timeout")
             }
@@ -111,7 +111,7 @@ struct ListenerLimitTests {
                         request.method = .POST
                         request.body = .bytes(ByteBuffer(string: cloudStatus(wamid: "wamid.x\(i)", status: "read")))
                         let start = Date()
-                        let response = try await client.execute(request, timeout: .seconds(10))
+                        let response = try await client.execute(request, timeout: .seconds(30))
                         _ = try await response.body.collect(upTo: 1 << 16)
                         if i > 0 { times.append(Date().timeIntervalSince(start)) }
                         #expect(response.status.code == 200)

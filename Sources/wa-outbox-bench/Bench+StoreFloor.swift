@@ -1,0 +1,80 @@
+import Foundation
+import GRDB
+import OutboxStore
+
+extension Bench {
+    /// The store's floor for rows the daemon stored: `sqlite3` itself inserts the same rows
+    /// again into an empty outbox of the same schema (every index, CHECK and partial index),
+    /// with their `accepted` events (the statement the writer runs) and the same durability
+    /// (WAL, synchronous=FULL), in transactions of `batch` rows, as the daemon's writer commits
+    /// them. No daemon, no Swift: what the schema costs. The bare-table ceilings beside it
+    /// (`.import`, raw inserts) show what the schema itself costs against no schema at all.
+    ///
+    /// - Parameters:
+    ///   - outbox: the daemon's database, read (attached read-only) for the rows.
+    ///   - filter: which of its messages, as an SQL condition on `messages` (bench-made text).
+    func storeFloor(outbox: String, filter: String, batch: Int = 1_000, folder: String, log: String) throws -> (rows: Int, measured: Measured) {
+        var c = Configuration()
+        c.readonly = true
+        let source = try DatabaseQueue(path: outbox, configuration: c)
+        let (ids, schema) = try source.read { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM messages WHERE \(filter) ORDER BY id")
+            // The schema as the migrations left it, less SQLite's own tables (made as needed).
+            let schema = try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid
+                """)
+            return (ids, schema)
+        }
+        try source.close()
+        guard !ids.isEmpty else { throw BenchError("store floor: no rows matched \(filter)") }
+
+        let floorDB = "\(folder)/\(log).db"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: floorDB + suffix) }
+        let columns = "channel, recipient, type, payload, idempotency_key, priority, state, created_at, updated_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at"
+        // Deferred transactions: IMMEDIATE would also lock the attached outbox, which its daemon is writing.
+        var script = ".timeout 10000\nPRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\n"
+        script += schema.map { $0 + ";\n" }.joined()
+        script += "ATTACH '\(outbox)' AS src;\n"
+        var next: Int64 = 1
+        for start in stride(from: 0, to: ids.count, by: batch) {
+            let slice = ids[start..<min(start + batch, ids.count)]
+            // The rows of this transaction, by id as the writer inserts them; in the empty copy
+            // they get ids next ... next + count - 1, which the events statement takes.
+            script += """
+                BEGIN;
+                INSERT INTO main.messages (\(columns))
+                SELECT channel, recipient, type, payload, idempotency_key, priority, 'queued', created_at, created_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at
+                FROM src.messages WHERE id BETWEEN \(slice.first!) AND \(slice.last!) AND \(filter) ORDER BY id
+                ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
+                \(SQLiteOutboxStore.acceptedEventsSQL.replacingOccurrences(of: "FROM messages", with: "FROM main.messages")
+                    .replacingOccurrences(of: "INSERT INTO event_log", with: "INSERT INTO main.event_log")
+                    .replacingOccurrences(of: "BETWEEN ? AND ?", with: "BETWEEN \(next) AND \(next + Int64(slice.count) - 1)"));
+                COMMIT;
+
+                """
+            next += Int64(slice.count)
+        }
+        let scriptPath = "\(folder)/\(log).sql"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        guard let sqlite = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw BenchError("sqlite3 is not installed (scripts/install-deps installs it)")
+        }
+        let m = try runMeasuredBlocking(sqlite, ["-bail", floorDB, ".read \(scriptPath)"], in: folder, log: log)
+        guard m.status == 0 else {
+            let err = (try? String(contentsOfFile: "\(folder)/\(log).err", encoding: .utf8)) ?? ""
+            throw BenchError("store floor: sqlite3 exited \(m.status): \(err.suffix(400))")
+        }
+        // Every row and its event went in: the floor did the writer's whole work.
+        let check = try DatabaseQueue(path: floorDB, configuration: c)
+        let (stored, events) = try check.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM messages") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM event_log") ?? 0)
+        }
+        try check.close()
+        guard stored == ids.count, events == ids.count else {
+            throw BenchError("store floor: \(stored) rows and \(events) events of \(ids.count) in \(floorDB)")
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: floorDB + suffix) }
+        try? FileManager.default.removeItem(atPath: scriptPath)
+        return (ids.count, m)
+    }
+}
