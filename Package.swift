@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         // The PostgreSQL store's driver (several daemons on one database).
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        // Property tests (the import's fast path held to the slow one).
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", exact: "2.0.1"),
     ],
     targets: [
         // Pure domain: decisions, no I/O.
@@ -182,7 +184,10 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "WaOutboxTests", dependencies: ["wa-outbox", "OutboxAPI", "OutboxCore"]),
-        .testTarget(name: "CSVImportTests", dependencies: ["CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport"]),
+        .testTarget(name: "CSVImportTests", dependencies: [
+            "CSVImport", "OutboxDaemon", "OutboxClient", "OutboxAPI", "Sandbox", "TestSupport",
+            .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         // The parsers of outside input as fuzz targets: a seeded run here, libFuzzer campaigns in scripts/fuzz.
         .testTarget(name: "FuzzTests", dependencies: [
             "OutboxCore", "OutboxAPI", "WhatsApp", "CSVImport", "TestSupport",

@@ -68,7 +68,7 @@ public enum ImportKeys {
     /// over what the row asks for once normalised (recipient in E.164, the message in
     /// canonical JSON bytes). Kept byte for byte: a re-run of such an import must find its rows.
     public static func rowKey(importID: String, _ submission: Submission) -> String {
-        rowKey(importID: importID, submission, message: submission.message.canonicalBytes)
+        rowKey(importID: importID, submission, message: Array(submission.payload.utf8))
     }
 
     /// `rowKey(importID:_:)` with the message's canonical bytes already written.

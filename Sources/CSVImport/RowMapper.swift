@@ -26,6 +26,8 @@ public struct RowMapper: Sendable {
     /// How rows without an `idempotency_key` are keyed: by row, unless the import was begun
     /// by a version that keyed them by content (`ImportKeys.style(stored:importID:)`).
     var keys = ImportKeys.Style.byRow
+    /// What the batch's rows share for `checkFast`; nil: every row takes `checkSlow`.
+    let fast: FastPlan?
 
     public init(columns: ImportColumns, channel: String, importID: String, template: String?, language: String?) {
         self.columns = columns
@@ -34,6 +36,7 @@ public struct RowMapper: Sendable {
         self.importID = importID
         self.defaultTemplate = template?.trimmingSpaces.nilIfEmpty
         self.defaultLanguage = language?.trimmingSpaces.nilIfEmpty
+        self.fast = Self.fastPlan(columns: columns, channel: channel, template: defaultTemplate, language: defaultLanguage)
     }
 
     /// A row checked and made into its submission, keyed: what the NDJSON line and the
@@ -43,6 +46,9 @@ public struct RowMapper: Sendable {
         var notBefore: String?
         var expiresAt: String?
         var priority: String
+        /// For a template row mapped by `checkFast`: what the catalog check reads of its
+        /// message, so that a batch checks each shape once instead of each row's message.
+        public var shape: TemplateShape?
     }
 
     /// The row's NDJSON line for `POST /v1/messages/batch`, or why it cannot be queued.
@@ -56,8 +62,16 @@ public struct RowMapper: Sendable {
     }
 
     /// Every check of one row, in the order its errors are reported, and the submission it
-    /// makes with its idempotency key (its own, or the import's key for its row).
+    /// makes with its idempotency key (its own, or the import's key for its row): the common
+    /// row by `checkFast`, which answers only for rows it is sure of, every other by `checkSlow`.
     public func check(_ record: CSVRecord, nowMillis: Int64) -> Result<Checked, ParameterProblem> {
+        if let checked = checkFast(record, nowMillis: nowMillis) { return .success(checked) }
+        return checkSlow(record, nowMillis: nowMillis)
+    }
+
+    /// `check` through the message's tree, `SubmissionParser` and `MessageValidator`: the
+    /// reference that `checkFast` is held to, and the judge of every row it does not answer.
+    func checkSlow(_ record: CSVRecord, nowMillis: Int64) -> Result<Checked, ParameterProblem> {
         if let problem = record.problem { return .failure(.init(description: problem)) }
         guard record.fieldCount == columns.count else { return .failure(.init(description: Self.fieldCountReason(record.fieldCount, columns: columns))) }
         var values: [String] = []
@@ -105,7 +119,7 @@ public struct RowMapper: Sendable {
             submission.idempotencyKey = keys == .byRow ? ImportKeys.rowKey(importID: importID, row: record.row)
                                                        : ImportKeys.rowKey(importID: importID, submission, message: Array(submission.payload.utf8))
         }
-        return .success(Checked(submission: submission, notBefore: notBefore, expiresAt: expiresAt, priority: priority))
+        return .success(Checked(submission: submission, notBefore: notBefore, expiresAt: expiresAt, priority: priority, shape: nil))
     }
 
     /// Why a record with `count` fields does not fit the header.

@@ -6,6 +6,9 @@ extension RowsBody {
     public struct Row: Sendable {
         public var row: Int
         public var outcome: Result<Submission, RowMapper.ParameterProblem>
+        /// What the catalog check reads of a template row's message, when its rows' shape
+        /// stands for it (`RowMapper.Checked.shape`); nil: check the submission's message.
+        public var shape: TemplateShape?
     }
 
     /// Reads a rows body (`POST /v1/imports/{id}/rows`) into its rows, each checked and
@@ -26,7 +29,10 @@ extension RowsBody {
             let row = try rowNumber(record, after: lastRow)
             lastRow = row
             let inner = CSVRecord(fields: Array(record.fields.dropFirst()), fieldCount: record.fieldCount - 1, row: row, line: row, problem: record.problem)
-            rows.append(Row(row: row, outcome: mapper.check(inner, nowMillis: nowMillis).map(\.submission)))
+            switch mapper.check(inner, nowMillis: nowMillis) {
+            case .success(let checked): rows.append(Row(row: row, outcome: .success(checked.submission), shape: checked.shape))
+            case .failure(let problem): rows.append(Row(row: row, outcome: .failure(problem)))
+            }
         }
         return (columns, rows)
     }

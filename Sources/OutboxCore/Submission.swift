@@ -3,8 +3,13 @@
 public struct Submission: Sendable, Equatable {
     public var channel: String
     public var recipient: Recipient
-    /// The validated `message` object.
-    public private(set) var message: JSONValue
+    /// The validated `message` object: the tree it was given as, or, for a submission made
+    /// from its canonical text (`init(channel:recipient:checkedPayload:...)`, an import's
+    /// rows), that text read back, only when asked for. Building the tree of every imported
+    /// row was a third of the daemon's mapping of it, and only a catalog check or a listing reads it.
+    public var message: JSONValue { given.tree ?? ((try? JSONParser.parse(payload.utf8)) ?? .null) }
+    /// The tree `message` was given as, if it was.
+    private let given: GivenMessage
     /// `message` as canonical JSON text (`JSONValue.canonicalText`), written once when the
     /// submission is validated: the store keeps these bytes and compares a resubmission's with
     /// them. Writing them here, on the request's own task, keeps that work off the one writer
@@ -58,19 +63,59 @@ public struct Submission: Sendable, Equatable {
         importID: String? = nil,
         nowMillis: Int64
     ) throws(ValidationError) {
-        self.channel = channel
-        self.recipient = recipient
+        let type: String
         do {
-            self.messageType = try MessageValidator.validate(message)
+            type = try MessageValidator.validate(message)
         } catch {
             throw error.nested(under: "message")
         }
-        self.message = message
-        self.payload = message.canonicalText
-        if messageType == "template", let template = message["template"] {
-            templateName = template["name"]?.stringValue
-            templateLanguage = template["language"]?["code"]?.stringValue
+        var name: String?, language: String?
+        if type == "template", let template = message["template"] {
+            name = template["name"]?.stringValue
+            language = template["language"]?["code"]?.stringValue
         }
+        try self.init(channel: channel, recipient: recipient, given: message, payload: message.canonicalText, messageType: type,
+                      templateName: name, templateLanguage: language, idempotencyKey: idempotencyKey, priority: priority,
+                      notBeforeMillis: notBeforeMillis, expiresAtMillis: expiresAtMillis, importID: importID, nowMillis: nowMillis)
+    }
+
+    /// A message its caller checked as `MessageValidator` would and wrote as canonical text
+    /// (`payload`, byte for byte `JSONValue.canonicalText` of the message), with its type and,
+    /// for a template, its name and language code: an import's plain template and text rows,
+    /// which `RowMapper` writes without building the message's tree (a property test holds
+    /// it to what the general initialiser makes of the same row). Every other field is checked here.
+    public init(
+        channel: String,
+        recipient: Recipient,
+        checkedPayload payload: String,
+        messageType: String,
+        templateName: String?,
+        templateLanguage: String?,
+        idempotencyKey: String? = nil,
+        priority: Priority = .normal,
+        notBeforeMillis: Int64? = nil,
+        expiresAtMillis: Int64? = nil,
+        importID: String? = nil,
+        nowMillis: Int64
+    ) throws(ValidationError) {
+        try self.init(channel: channel, recipient: recipient, given: nil, payload: payload, messageType: messageType,
+                      templateName: templateName, templateLanguage: templateLanguage, idempotencyKey: idempotencyKey, priority: priority,
+                      notBeforeMillis: notBeforeMillis, expiresAtMillis: expiresAtMillis, importID: importID, nowMillis: nowMillis)
+    }
+
+    /// The checks after the message's own, in the order their errors are reported.
+    private init(
+        channel: String, recipient: Recipient, given tree: JSONValue?, payload: String, messageType: String,
+        templateName: String?, templateLanguage: String?, idempotencyKey: String?, priority: Priority,
+        notBeforeMillis: Int64?, expiresAtMillis: Int64?, importID: String?, nowMillis: Int64
+    ) throws(ValidationError) {
+        self.channel = channel
+        self.recipient = recipient
+        self.given = GivenMessage(tree: tree)
+        self.payload = payload
+        self.messageType = messageType
+        self.templateName = templateName
+        self.templateLanguage = templateLanguage
         if let key = idempotencyKey {
             guard !key.isEmpty, key.utf8.count <= 256 else {
                 throw ValidationError(field: "idempotency_key", "must be 1 to 256 bytes")
@@ -99,4 +144,12 @@ public struct Submission: Sendable, Equatable {
 
     /// True for messages the API accepts outside the 24-hour customer service window.
     public var isTemplate: Bool { messageType == "template" }
+}
+
+/// The tree a submission's message was given as, or nil when only its canonical text was.
+/// Two are always equal: the payload beside it is the message, compared byte for byte, so a
+/// submission made from its text equals the one made from its tree.
+private struct GivenMessage: Sendable, Equatable {
+    var tree: JSONValue?
+    static func == (_: GivenMessage, _: GivenMessage) -> Bool { true }
 }

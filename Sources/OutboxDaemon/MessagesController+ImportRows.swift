@@ -33,13 +33,21 @@ extension MessagesController {
             var rejected: [ImportRowsDocument.Rejected] = []
             var valid: [(row: Int, submission: Submission)] = []
             valid.reserveCapacity(rows.count)
+            // The catalog's verdict on each shape of template row (what `TemplateCheck` reads
+            // of a row's message), judged once for the batch: the rows' messages are not built.
+            var verdicts: [TemplateShape: TemplateVerdict] = [:]
             for entry in rows {
                 switch entry.outcome {
                 case .failure(let problem):
                     rejected.append(.init(row: entry.row, reason: problem.description))
                 case .success(let submission):
+                    var verdict: TemplateVerdict?
+                    if let shape = entry.shape, let catalogs {
+                        verdict = verdicts[shape] ?? TemplateCheck.check(shape.message, catalog: catalogs.catalog(channel))
+                        verdicts[shape] = verdict
+                    }
                     do {
-                        valid.append((entry.row, try await admit(submission)))
+                        valid.append((entry.row, try await admit(submission, templateVerdict: verdict)))
                     } catch let e as APIErrorBody {
                         rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
                     }

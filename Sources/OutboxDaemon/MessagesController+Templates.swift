@@ -8,8 +8,10 @@ extension MessagesController {
     /// marketing template to a customer on the opt-out list is `422 opted_out`, and one to a
     /// `+1` number under `[marketing] refuse_us_numbers` is `422 marketing_not_delivered`. The
     /// category found is kept on the submission (the store holds marketing under a 131049).
-    func checkTemplate(_ s: inout Submission, catalog: TemplateCatalog) async throws {
-        switch TemplateCheck.check(s.message, catalog: catalog) {
+    /// `verdict` is the catalog's verdict on the message (`TemplateCheck`), which rows of an
+    /// import that share a shape share.
+    func checkTemplate(_ s: inout Submission, verdict: TemplateVerdict) async throws {
+        switch verdict {
         case .unchecked:
             return
         case .invalid(let e):

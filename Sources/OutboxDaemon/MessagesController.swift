@@ -52,13 +52,16 @@ struct MessagesController: Sendable {
     }
 
     /// The scheduler's rules at the door: the default time-to-live of the priority, and the
-    /// 24-hour window for free-form messages on channels that enforce it.
-    func admit(_ submission: Submission) async throws -> Submission {
+    /// 24-hour window for free-form messages on channels that enforce it. `templateVerdict`
+    /// is the catalog's verdict when the caller has it already (an import row's shape).
+    func admit(_ submission: Submission, templateVerdict: TemplateVerdict? = nil) async throws -> Submission {
         var s = submission
         if s.expiresAtMillis == nil, let ttl = defaultTTLMillis[s.priority] {
             s.expiresAtMillis = TimeMath.add(max(clock.nowMillis(), s.notBeforeMillis ?? 0), ttl)
         }
-        if s.isTemplate, let catalogs { try await checkTemplate(&s, catalog: catalogs.catalog(s.channel)) }
+        if s.isTemplate, let catalogs {
+            try await checkTemplate(&s, verdict: templateVerdict ?? TemplateCheck.check(s.message, catalog: catalogs.catalog(s.channel)))
+        }
         if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
             var state: RecipientState?
             do {

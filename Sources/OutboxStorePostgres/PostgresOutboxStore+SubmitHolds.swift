@@ -17,8 +17,7 @@ struct SubmissionHolds {
     static func key(_ parts: String...) -> String { parts.joined(separator: "\u{0}") }
 
     static func template(_ s: Submission) -> (name: String, language: String)? {
-        guard s.isTemplate, let name = s.message["template"]?["name"]?.stringValue,
-              let language = s.message["template"]?["language"]?["code"]?.stringValue else { return nil }
+        guard s.isTemplate, let name = s.templateName, let language = s.templateLanguage else { return nil }
         return (name, language)
     }
 
