@@ -135,6 +135,8 @@ public struct HeaderProblem: Error, Sendable, Equatable, CustomStringConvertible
 extension String {
     /// The string without leading and trailing spaces and tabs.
     var trimmingSpaces: String {
+        // Most cells have nothing to trim: no copy for them (a row's mapping trims several).
+        guard let first = utf8.first, let last = utf8.last, first == 0x20 || first == 0x09 || last == 0x20 || last == 0x09 else { return self }
         var s = Substring(self)
         while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
         while let c = s.last, c == " " || c == "\t" { s.removeLast() }

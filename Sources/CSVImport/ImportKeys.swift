@@ -57,11 +57,31 @@ public enum ImportKeys {
     /// `idempotency_key` of its own: `imp-<import id>-r<row in 10 digits>`. The import id
     /// names the file's bytes, so a row number names one row's content; zero-padded, keys sort
     /// as rows do. Identical rows of one file are therefore separate messages.
+    /// (Written as bytes: string interpolation and padding were a tenth of the daemon's
+    /// mapping of an imported row.)
     public static func rowKey(importID: String, row: Int) -> String {
-        var out = "imp-\(importID)-r"
         let digits = String(row)
-        if digits.count < 10 { out += String(repeating: "0", count: 10 - digits.count) }
-        return out + digits
+        let padding = max(0, 10 - digits.utf8.count)
+        var id = importID, number = digits
+        return id.withUTF8 { id in
+            number.withUTF8 { number in
+                String(unsafeUninitializedCapacity: 6 + id.count + padding + number.count) { buffer in
+                    var i = 0
+                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                        _ = UnsafeMutableBufferPointer(rebasing: buffer[i..<(i + bytes.count)]).initialize(from: bytes)
+                        i += bytes.count
+                    }
+                    for b in "imp-".utf8 { buffer[i] = b; i += 1 }
+                    put(id)
+                    buffer[i] = UInt8(ascii: "-")
+                    buffer[i + 1] = UInt8(ascii: "r")
+                    i += 2
+                    for _ in 0..<padding { buffer[i] = UInt8(ascii: "0"); i += 1 }
+                    put(number)
+                    return i
+                }
+            }
+        }
     }
 
     /// The content key of imports begun before session 6: `imp-<import id>-<hash>`, the hash

@@ -56,7 +56,13 @@ extension RowMapper {
         values.reserveCapacity(columns.count)
         for field in record.fields {
             // A line break may be two rows joined by a stray quote: `checkSlow` looks closer.
-            guard !field.contains(where: { $0 == 0x0A || $0 == 0x0D }), let value = String(validating: field, as: UTF8.self) else { return nil }
+            // ASCII (most cells) needs no validation, which `String(validating:)` does generically.
+            var ascii = true
+            for b in field {
+                if b == 0x0A || b == 0x0D { return nil }
+                if b >= 0x80 { ascii = false }
+            }
+            guard let value = ascii ? String(decoding: field, as: UTF8.self) : String(validating: field, as: UTF8.self) else { return nil }
             values.append(value)
         }
         let row = Row(values: values)
@@ -69,9 +75,9 @@ extension RowMapper {
         } else {
             let text = values[columns.text!]
             guard !text.isEmpty, Self.fits(text, 4096) else { return nil }
-            payload += #"{"text":{"body":"#.utf8
+            payload.append(static: #"{"text":{"body":"#)
             JSONValue.writeString(text, into: &payload)
-            payload += #"},"type":"text"}"#.utf8
+            payload.append(static: #"},"type":"text"}"#)
             shape = nil
         }
         let priorityText = row.trimmed(columns.priority)?.lowercased() ?? Priority.bulk.rawValue
@@ -118,29 +124,29 @@ extension RowMapper {
         let bodyLimit = componentCount > 1 ? 1024 : 32768
 
         func parameter(_ text: String) {
-            out += #"{"text":"#.utf8
+            out.append(static: #"{"text":"#)
             JSONValue.writeString(text, into: &out)
-            out += #","type":"text"}"#.utf8
+            out.append(static: #","type":"text"}"#)
         }
-        out += #"{"template":{"#.utf8
+        out.append(static: #"{"template":{"#)
         if componentCount > 0 {
-            out += #""components":["#.utf8
+            out.append(static: #""components":["#)
             if let header {
                 guard Self.fits(header, 60) else { return nil }
-                out += #"{"parameters":["#.utf8
+                out.append(static: #"{"parameters":["#)
                 parameter(header)
-                out += #"],"type":"header"}"#.utf8
+                out.append(static: #"],"type":"header"}"#)
             }
             if bodyCount > 0 {
                 if header != nil { out.append(UInt8(ascii: ",")) }
-                out += #"{"parameters":["#.utf8
+                out.append(static: #"{"parameters":["#)
                 for i in 0..<bodyCount {
                     let text = row.values[columns.body[i]]
                     guard !text.isEmpty, Self.fits(text, bodyLimit) else { return nil }
                     if i > 0 { out.append(UInt8(ascii: ",")) }
                     parameter(text)
                 }
-                out += #"],"type":"body"}"#.utf8
+                out.append(static: #"],"type":"body"}"#)
             }
             var first = header == nil && bodyCount == 0
             for b in plan.buttons where buttons & (1 << (b.n - 1)) != 0 {
@@ -148,16 +154,23 @@ extension RowMapper {
                 guard Self.fits(text, 2000) else { return nil }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                out += #"{"index":""#.utf8
+                out.append(static: #"{"index":""#)
                 out += b.index
-                out += #"","parameters":["#.utf8
+                out.append(static: #"","parameters":["#)
                 parameter(text)
-                out += #"],"sub_type":"url","type":"button"}"#.utf8
+                out.append(static: #"],"sub_type":"url","type":"button"}"#)
             }
-            out += "],".utf8
+            out.append(static: "],")
         }
         out += plan.templateTail
         return (header != nil, bodyCount, buttons)
+    }
+}
+
+extension [UInt8] {
+    /// Appends a literal's bytes (one copy; `+= "...".utf8` went through a generic sequence).
+    mutating func append(static text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }
 

@@ -28,7 +28,11 @@ extension RowsBody {
             guard rows.count < maxRows else { throw APIErrorBody(.bodyTooLarge, "a batch holds at most \(maxRows) rows; split it") }
             let row = try rowNumber(record, after: lastRow)
             lastRow = row
-            let inner = CSVRecord(fields: Array(record.fields.dropFirst()), fieldCount: record.fieldCount - 1, row: row, line: row, problem: record.problem)
+            // The row's own fields, after its number (in place: the reader hands over its array).
+            var inner = consume record
+            inner.fields.removeFirst()
+            inner.fieldCount -= 1
+            (inner.row, inner.line) = (row, row)
             switch mapper.check(inner, nowMillis: nowMillis) {
             case .success(let checked): rows.append(Row(row: row, outcome: .success(checked.submission), shape: checked.shape))
             case .failure(let problem): rows.append(Row(row: row, outcome: .failure(problem)))

@@ -31,11 +31,15 @@ extension MessagesController {
             let (columns, rows) = try RowsBody.read(bytes, importID: importID, channel: channel, template: template, language: language,
                                                     maxRows: limits.maxBatchLines, nowMillis: clock.nowMillis())
             var rejected: [ImportRowsDocument.Rejected] = []
-            var valid: [(row: Int, submission: Submission)] = []
-            valid.reserveCapacity(rows.count)
+            // The rows admitted and their submissions, apart: the submissions go to the store
+            // as they are, without a copy each.
+            var validRows: [Int] = [], submissions: [Submission] = []
+            validRows.reserveCapacity(rows.count)
+            submissions.reserveCapacity(rows.count)
             // The catalog's verdict on each shape of template row (what `TemplateCheck` reads
             // of a row's message), judged once for the batch: the rows' messages are not built.
             var verdicts: [TemplateShape: TemplateVerdict] = [:]
+            var last: (shape: TemplateShape, verdict: TemplateVerdict)?
             for entry in rows {
                 switch entry.outcome {
                 case .failure(let problem):
@@ -43,24 +47,31 @@ extension MessagesController {
                 case .success(let submission):
                     var verdict: TemplateVerdict?
                     if let shape = entry.shape, let catalogs {
-                        verdict = verdicts[shape] ?? TemplateCheck.check(shape.message, catalog: catalogs.catalog(channel))
-                        verdicts[shape] = verdict
+                        if let last, last.shape == shape {
+                            verdict = last.verdict
+                        } else {
+                            let v = verdicts[shape] ?? TemplateCheck.check(shape.message, catalog: catalogs.catalog(channel))
+                            verdicts[shape] = v
+                            last = (shape, v)
+                            verdict = v
+                        }
                     }
                     do {
-                        valid.append((entry.row, try await admit(submission, templateVerdict: verdict)))
+                        submissions.append(try await admit(submission, templateVerdict: verdict))
+                        validRows.append(entry.row)
                     } catch let e as APIErrorBody {
                         rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
                     }
                 }
             }
-            let stored = valid.isEmpty ? [] : try await commit(valid.map(\.submission))
+            let stored = submissions.isEmpty ? [] : try await commit(submissions)
             var accepted = 0, duplicates = 0
-            for (entry, outcome) in zip(valid, stored) {
+            for (row, outcome) in zip(validRows, stored) {
                 switch outcome {
                 case .created: accepted += 1
                 case .duplicate: duplicates += 1
                 case .conflict(let id):
-                    rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(Self.keyConflict(id).error, columns: columns))"))
+                    rejected.append(.init(row: row, reason: "the daemon refused it: \(RowMapper.reason(Self.keyConflict(id).error, columns: columns))"))
                 }
             }
             rejected.sort { $0.row < $1.row }

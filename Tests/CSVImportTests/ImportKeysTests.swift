@@ -29,6 +29,16 @@ struct ImportKeysTests {
         let keys = [2, 9, 10, 99, 100, 1_000_001].map { ImportKeys.rowKey(importID: "abc", row: $0) }
         #expect(keys.sorted() == keys, "the unique index takes one import's rows in order, at one place per batch")
         #expect(Array(keys.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }) == keys, "as SQLite compares them: bytes")
+        // Written as bytes since session 9: the same text as the interpolation it replaced.
+        func interpolated(_ id: String, _ row: Int) -> String {
+            let digits = String(row)
+            return "imp-\(id)-r" + String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+        }
+        for row in [0, 1, 9, 10, 99_999, 2_147_483_647, 99_999_999_999, Int.max, -7] + (0..<200).map({ _ in Int.random(in: 2...Int(Int32.max)) }) {
+            for id in ["0123456789abcdef", "a", "imp_-X9", String(repeating: "z", count: 64)] {
+                #expect(ImportKeys.rowKey(importID: id, row: row) == interpolated(id, row))
+            }
+        }
     }
 
     @Test("a run keys its rows by content only when the import's stored rows were keyed so (begun before the upgrade)")
