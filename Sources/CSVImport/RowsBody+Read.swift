@@ -16,9 +16,10 @@ extension RowsBody {
     /// as one (no `wa-outbox-row` header, a header `ImportColumns` refuses, a row number not
     /// above the one before it, quoting that cannot be followed, more than `maxRows`
     /// records) is refused whole, naming `body`; a bad row is that row's outcome. Pure: the
-    /// daemon's handler and the fuzz target call it alike.
+    /// daemon's handler and the fuzz target call it alike. `reference` maps every row by
+    /// `RowMapper`'s slow path, which its fast path is held to (the fuzz target compares them).
     public static func read(_ bytes: [UInt8], importID: String, channel: String, template: String?, language: String?,
-                            maxRows: Int, nowMillis: Int64) throws(APIErrorBody) -> (columns: ImportColumns, rows: [Row]) {
+                            maxRows: Int, nowMillis: Int64, reference: Bool = false) throws(APIErrorBody) -> (columns: ImportColumns, rows: [Row]) {
         let reader = CSVRecordReader(bytes: bytes)
         let columns = try columns(try next(reader), template: template, language: language)
         let mapper = RowMapper(columns: columns, channel: channel, importID: importID, template: template, language: language)
@@ -33,7 +34,7 @@ extension RowsBody {
             inner.fields.removeFirst()
             inner.fieldCount -= 1
             (inner.row, inner.line) = (row, row)
-            switch mapper.check(inner, nowMillis: nowMillis) {
+            switch reference ? mapper.checkSlow(inner, nowMillis: nowMillis) : mapper.check(inner, nowMillis: nowMillis) {
             case .success(let checked): rows.append(Row(row: row, outcome: .success(checked.submission), shape: checked.shape))
             case .failure(let problem): rows.append(Row(row: row, outcome: .failure(problem)))
             }

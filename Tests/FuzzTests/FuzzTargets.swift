@@ -56,13 +56,27 @@ public enum FuzzTargets {
 
     /// A rows body of an import (`POST /v1/imports/{id}/rows`): refused whole with a message,
     /// or read into rows whose numbers rise, each refused with a reason or made into a
-    /// submission of the import's channel and import, keyed, with every bound kept.
+    /// submission of the import's channel and import, keyed, with every bound kept; and each
+    /// row exactly as the mapper's slow path (the reference) makes it.
     public static func rows(_ input: [UInt8]) -> String? {
         let rows: [RowsBody.Row]
         do {
             rows = try RowsBody.read(input, importID: "feed", channel: "main", template: "order", language: "en", maxRows: 10_000, nowMillis: now).rows
         } catch {
             return error.error.message.isEmpty ? "an error without a message" : nil
+        }
+        guard let reference = try? RowsBody.read(input, importID: "feed", channel: "main", template: "order", language: "en", maxRows: 10_000,
+                                                 nowMillis: now, reference: true).rows, reference.count == rows.count
+        else { return "the slow path reads the body otherwise" }
+        for (r, s) in zip(rows, reference) {
+            switch (r.outcome, s.outcome) {
+            case (.success(let a), .success(let b)):
+                if a != b || a.payload != b.payload || a.message != b.message { return "row \(r.row): the fast path's submission is not the slow path's" }
+            case (.failure(let a), .failure(let b)):
+                if a.description != b.description { return "row \(r.row): refused for another reason than the slow path's" }
+            default:
+                return "row \(r.row): accepted by one path and refused by the other"
+            }
         }
         var last = 1
         let latest = now + TimeBounds.horizonMillis
