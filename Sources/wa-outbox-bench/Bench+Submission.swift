@@ -35,26 +35,34 @@ extension Bench {
             return try db.read { try Int64.fetchOne($0, sql: "SELECT coalesce(max(id), 0) FROM messages") ?? 0 }
         }
         let before = try lastID()
+        let batchedCPU0 = daemonCPU()
         let batched = try await load(LoadSpec(kind: .batches, worker: 0, workers: 1, clients: 2, startAt: 0, socket: socketPath, count: batchCount),
                                      processes: 4, log: "batched")
         let batchedRate = Double(batched.ops * 1000) / batched.seconds
+        let batchedDaemon = (daemonCPU() - batchedCPU0) / Double(max(batched.ops * 1000, 1)) * 1e6
         let rawRate = try rawSQLiteInserts(rows: batchCount * 1000)
         // The same stored rows into an empty outbox by sqlite3 alone: what the schema allows.
         let floor = try storeFloor(outbox: databasePath, filter: "id > \(before) AND id <= \(try lastID())", folder: dir, log: "submissions-floor")
         let floorRate = Double(floor.rows) / floor.measured.seconds
 
-        // One message per request, 16 clients (4 processes x 4), as fast as they go.
+        // One message per request, 16 clients (4 processes x 4), as fast as they go; the
+        // daemon's CPU per request beside the generators', so the two cores' budget shows:
+        // at N requests/s both together need N x (daemon + generators) µs of CPU per second.
+        var daemonCPU0 = daemonCPU()
         let closed = try await singleRequests(clients: 16, seconds: scale.singleSeconds, perClientRate: nil, offset: 10_000_000)
+        let closedDaemon = (daemonCPU() - daemonCPU0) / Double(max(closed.ops, 1)) * 1e6
         // One message per request at 1,000/s in all.
+        daemonCPU0 = daemonCPU()
         let paced = try await singleRequests(clients: 16, seconds: scale.singleSeconds, perClientRate: 1000.0 / 16, offset: 20_000_000)
+        let pacedDaemon = (daemonCPU() - daemonCPU0) / Double(max(paced.ops, 1)) * 1e6
         return [
             ResultRow(figure: "durable submissions, batched (8 clients x 1,000)", value: "\(fmt(batchedRate)) msg/s", target: ">= 20,000 msg/s",
-                ceiling: "raw SQLite inserts, same rows, FULL sync: \(fmt(rawRate)) rows/s (ratio \(fmt(batchedRate / rawRate, 2))); the stored rows into an empty outbox by sqlite3 alone (schema, accepted events, 1,000 per commit): \(fmt(floorRate)) rows/s, \(fmt(floor.measured.cpuSeconds / Double(floor.rows) * 1e6, 1)) us CPU per row (ratio \(fmt(batchedRate / floorRate, 2))); \(batched.cpuNote.replacingOccurrences(of: "per request", with: "per batch of 1,000"))",
+                ceiling: "raw SQLite inserts, same rows, FULL sync: \(fmt(rawRate)) rows/s (ratio \(fmt(batchedRate / rawRate, 2))); the stored rows into an empty outbox by sqlite3 alone (schema, accepted events, 1,000 per commit): \(fmt(floorRate)) rows/s, \(fmt(floor.measured.cpuSeconds / Double(floor.rows) * 1e6, 1)) us CPU per row (ratio \(fmt(batchedRate / floorRate, 2))); daemon \(fmt(batchedDaemon, 1)) us CPU per message; \(batched.cpuNote.replacingOccurrences(of: "per request", with: "per batch of 1,000"))",
                 pass: batchedRate >= 20_000),
             ResultRow(figure: "durable submission, one per request (16 clients)", value: "\(fmt(closed.rate)) msg/s, p50 \(fmt(percentile(closed.latencies, 50), 2)) ms, p99 \(fmt(percentile(closed.latencies, 99), 2)) ms",
-                target: ">= 5,000 msg/s, p99 <= 10 ms", ceiling: closed.cpuNote, pass: closed.rate >= 5_000 && percentile(closed.latencies, 99) <= 10),
+                target: ">= 5,000 msg/s, p99 <= 10 ms", ceiling: "daemon \(fmt(closedDaemon, 1)) us CPU per request; " + closed.cpuNote, pass: closed.rate >= 5_000 && percentile(closed.latencies, 99) <= 10),
             ResultRow(figure: "one per request at 1,000/s", value: "\(fmt(paced.rate)) msg/s, p50 \(fmt(percentile(paced.latencies, 50), 2)) ms, p99 \(fmt(percentile(paced.latencies, 99), 2)) ms",
-                target: "p99 <= 10 ms", ceiling: paced.cpuNote, pass: percentile(paced.latencies, 99) <= 10),
+                target: "p99 <= 10 ms", ceiling: "daemon \(fmt(pacedDaemon, 1)) us CPU per request; " + paced.cpuNote, pass: percentile(paced.latencies, 99) <= 10),
         ]
     }
 
