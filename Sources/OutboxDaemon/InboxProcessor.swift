@@ -114,21 +114,19 @@ final class InboxProcessor: Service, Sendable {
     @discardableResult
     func applyPending(stop: () -> Bool = { false }) async throws -> Int {
         let pending = try await store.pendingInbox(limit: 500, maxBytes: maxBatchBytes)
-        try await apply(pending, skippingBusy: true, stop: stop)
+        try await apply(pending, stop: stop)
         return pending.count
     }
 
     /// Processes these stored payloads now, if not yet: `POST /v1/inbound` answers only once
     /// the windows its payload opens are open.
     func applyNow(_ ids: [Int64]) async throws {
-        try await apply(try await store.pendingInbox(ids: ids), skippingBusy: false, stop: { false })
+        try await apply(try await store.pendingInbox(ids: ids), stop: { false })
     }
 
     /// Applies the payloads in transactions of at most `maxReportsPerCommit` reports, in order.
     /// Stops between transactions when `stop` says so (what is left stays pending).
-    /// `skippingBusy`: payloads another daemon is applying this moment are left to it (the
-    /// background rounds); a relay's own payload is waited for, so it is applied when it answers.
-    private func apply(_ pending: [PendingInbox], skippingBusy: Bool, stop: () -> Bool) async throws {
+    private func apply(_ pending: [PendingInbox], stop: () -> Bool) async throws {
         guard !pending.isEmpty else { return }
         var part: [ProcessedInbox] = []
         var reports = 0
@@ -136,7 +134,7 @@ final class InboxProcessor: Service, Sendable {
             defer { part = []; reports = 0 }
             // Statuses may have settled messages or closed windows: let those workers look again.
             // (Waking every worker for each batch of receipts cost a claim per channel per batch.)
-            let effects = try await store.applyInbox(part, nowMillis: clock.nowMillis(), skippingBusy: skippingBusy)
+            let effects = try await store.applyInbox(part, nowMillis: clock.nowMillis())
             act(on: effects.failures)
             if !effects.catalogChanged.isEmpty { await onCatalogChange(effects.catalogChanged) }
             registry.wake(Set(effects.moved))

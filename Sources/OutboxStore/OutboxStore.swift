@@ -149,12 +149,8 @@ public protocol OutboxStore: AnyObject, Sendable {
     ///   a failure fact, a customer writing): their workers should look again. Plain delivery
     ///   and read receipts of sent messages wake nobody. And what failed statuses changed
     ///   beyond their messages (pauses, spam holds, rates) and the messages priced.
-    /// - Parameter skippingBusy: a payload another transaction holds (another daemon applying
-    ///   it this moment) is left to that one instead of waited for: the background processor's
-    ///   way, so daemons sharing an outbox do not queue behind each other's commits (PostgreSQL
-    ///   logged 3-5 s waits with three). A relay that answers once its payload is applied waits.
     @discardableResult
-    func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64, skippingBusy: Bool) async throws(StoreError) -> InboxEffects
+    func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects
 
     /// When the recipient last wrote on this channel, if ever.
     func lastInbound(channel: String, recipient: String) async throws(StoreError) -> Int64?
@@ -330,14 +326,6 @@ public protocol OutboxStore: AnyObject, Sendable {
 }
 
 /// The defaults callers rely on (a protocol requirement cannot declare them).
-extension OutboxStore {
-    /// `applyInbox(_:nowMillis:skippingBusy:)`, waiting for a payload another daemon holds.
-    @discardableResult
-    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
-        try await applyInbox(processed, nowMillis: nowMillis, skippingBusy: false)
-    }
-}
-
 extension OutboxStore {
     public func resume(channel: String, nowMillis: Int64) async throws(StoreError) -> Bool {
         try await resume(channel: channel, liftingSpamHoldAt: nil, nowMillis: nowMillis)

@@ -139,8 +139,7 @@ extension SQLiteOutboxStore {
     ///   and read receipts of sent messages wake nobody. And what failed statuses changed
     ///   beyond their messages (pauses, spam holds, rates) and the messages priced.
     @discardableResult
-    /// (`skippingBusy` changes nothing here: with one writer no other transaction holds a payload.)
-    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64, skippingBusy: Bool) async throws(StoreError) -> InboxEffects {
+    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         let instanceID = self.instanceID
         let marketingHold = marketingHoldMillis
         return try await write { db in

@@ -52,18 +52,13 @@ extension PostgresOutboxStore {
     /// Applies processed payloads and marks them processed, in one transaction; a payload
     /// another path (or another daemon) processed first is skipped, so each is applied once.
     @discardableResult
-    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64, skippingBusy: Bool) async throws(StoreError) -> InboxEffects {
+    public func applyInbox(_ processed: [ProcessedInbox], nowMillis: Int64) async throws(StoreError) -> InboxEffects {
         try await write { conn in
             var effects = InboxEffects()
             for p in processed {
-                // The row lock makes two daemons applying the same payload take turns; the second
-                // sees it processed. Skipping, a payload locked by another daemon's transaction is
-                // left to it (should that one roll back, the payload stays pending for a later round).
-                if skippingBusy {
-                    guard let row = try await conn.rows("SELECT processed_at FROM inbox WHERE id = \(p.id) FOR UPDATE SKIP LOCKED", logger: self.logger).first,
-                          try row.get("processed_at", as: Int64?.self) == nil else { continue }
-                } else if let row = try await conn.rows("SELECT processed_at FROM inbox WHERE id = \(p.id) FOR UPDATE", logger: self.logger).first,
-                          try row.get("processed_at", as: Int64?.self) != nil { continue }
+                // The row lock makes two daemons applying the same payload take turns; the second sees it processed.
+                if let row = try await conn.rows("SELECT processed_at FROM inbox WHERE id = \(p.id) FOR UPDATE", logger: self.logger).first,
+                   try row.get("processed_at", as: Int64?.self) != nil { continue }
                 for s in p.statuses {
                     if let channel = try await self.apply(s, conn: conn, nowMillis: nowMillis, effects: &effects.failures) { effects.moved.insert(channel) }
                 }

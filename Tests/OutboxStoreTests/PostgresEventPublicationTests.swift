@@ -95,25 +95,4 @@ struct PostgresEventPublicationTests {
         try await bystander.close()
         try? await frozen.close()
     }
-
-    @Test("the background processor leaves a payload another daemon is applying to it, instead of waiting for its commit")
-    func busyPayloadIsSkipped() async throws {
-        let store = try await PostgresOutboxStore.open(url, schema: schema)
-        defer { store.close() }
-        let ids = try await store.storeInbox([InboxItem(channel: "main", source: "webhook", body: Array("{}".utf8))], nowMillis: 1)
-        let other = try await rawSession(applicationName: "other daemon")
-        // Another daemon is applying it: its transaction holds the payload's row.
-        try await other.query("BEGIN", logger: logger)
-        try await other.query("SELECT processed_at FROM inbox WHERE id = \(ids[0]) FOR UPDATE", logger: logger)
-
-        // The background round goes past it at once (before, it waited for the other's commit) and leaves it pending.
-        try await within(4) { try await store.applyInbox([ProcessedInbox(id: ids[0])], nowMillis: 2, skippingBusy: true) }
-        #expect(try await store.inboxCounts().pending == 1)
-
-        // The other rolls back (it failed): the payload is applied at a later round, once.
-        try await other.query("ROLLBACK", logger: logger)
-        try await store.applyInbox([ProcessedInbox(id: ids[0])], nowMillis: 3, skippingBusy: true)
-        #expect(try await store.inboxCounts().pending == 0)
-        try await other.close()
-    }
 }
