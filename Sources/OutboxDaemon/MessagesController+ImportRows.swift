@@ -24,7 +24,7 @@ extension MessagesController {
             guard !channel.isEmpty else { throw APIErrorBody(.invalidField, "is required", field: "channel") }
             let channels = channelNames
             guard channels.contains(channel) else {
-                throw APIErrorBody(.unknownChannel, "no channel named '\(channel)' is configured (known: \(channels.sorted().joined(separator: ", ")))", field: "channel")
+                throw APIErrorBody(.unknownChannel, "no channel named '\(channel.prefix(64))' is configured (known: \(channels.sorted().joined(separator: ", ")))", field: "channel")
             }
             let template = try Self.bounded(query.get("template"), "template"), language = try Self.bounded(query.get("language"), "language")
             let bytes = try await Self.body(request, limit: limits.maxBatchBytes)

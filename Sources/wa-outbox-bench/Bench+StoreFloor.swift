@@ -39,16 +39,15 @@ extension Bench {
         for start in stride(from: 0, to: ids.count, by: batch) {
             let slice = ids[start..<min(start + batch, ids.count)]
             // The rows of this transaction, by id as the writer inserts them; in the empty copy
-            // they get ids next ... next + count - 1, which the events statement takes.
+            // they get ids next ... next + count - 1, which the events statement takes (its
+            // unqualified tables are main's: SQLite looks there before an attached database).
             script += """
                 BEGIN;
                 INSERT INTO main.messages (\(columns))
                 SELECT channel, recipient, type, payload, idempotency_key, priority, 'queued', created_at, created_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at
                 FROM src.messages WHERE id BETWEEN \(slice.first!) AND \(slice.last!) AND \(filter) ORDER BY id
                 ON CONFLICT (channel, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING;
-                \(SQLiteOutboxStore.acceptedEventsSQL.replacingOccurrences(of: "FROM messages", with: "FROM main.messages")
-                    .replacingOccurrences(of: "INSERT INTO event_log", with: "INSERT INTO main.event_log")
-                    .replacingOccurrences(of: "BETWEEN ? AND ?", with: "BETWEEN \(next) AND \(next + Int64(slice.count) - 1)"));
+                \(SQLiteOutboxStore.acceptedEventsSQL.replacingOccurrences(of: "BETWEEN ? AND ?", with: "BETWEEN \(next) AND \(next + Int64(slice.count) - 1)"));
                 COMMIT;
 
                 """
