@@ -9,7 +9,9 @@ public enum SubmissionParser {
         guard case .object(let o) = json else {
             throw APIErrorBody(.invalidJSON, "a submission is a JSON object, not \(json.typeName)")
         }
-        if let unknown = o.keys.first(where: { !knownKeys.contains($0) }) {
+        // The first unknown key in sorted order: a dictionary's own order differs from one
+        // parse of the same line to the next, and so would the error.
+        if let unknown = o.keys.filter({ !knownKeys.contains($0) }).min() {
             throw APIErrorBody(.invalidField, "unknown field '\(unknown)'", field: unknown)
         }
         let channel = try string(o, "channel", required: true)!

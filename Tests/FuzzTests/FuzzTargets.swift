@@ -37,13 +37,24 @@ public enum FuzzTargets {
 
     /// A submission that is accepted keeps every bound: times within the horizon, a key of
     /// at most 256 bytes, a known channel.
+    /// And a line the fast path answers (`SubmissionParser.parseFast`) is one the slow path
+    /// accepts, with the same submission byte for byte.
     public static func submission(_ input: [UInt8]) -> String? {
-        guard let value = try? JSONParser.parse(input) else { return nil }
+        let channels: Set<String> = ["main", "other"]
+        let fast = input.withUnsafeBufferPointer { SubmissionParser.parseFast($0, channels: channels, nowMillis: now) }
         let s: Submission
         do {
-            s = try SubmissionParser.parse(value, channels: ["main", "other"], nowMillis: now)
+            s = try SubmissionParser.parse(try SubmissionParser.decode(input[...]), channels: channels, nowMillis: now)
         } catch {
+            if fast != nil { return "the fast path accepted a line the slow path refuses: \(error.error.message)" }
             return error.error.message.isEmpty ? "an error without a message" : nil
+        }
+        if let f = fast {
+            func b(_ s: String?) -> [UInt8]? { s.map { Array($0.utf8) } }
+            guard f == s, b(f.payload) == b(s.payload), b(f.channel) == b(s.channel), b(f.recipient.e164) == b(s.recipient.e164),
+                  b(f.idempotencyKey) == b(s.idempotencyKey), b(f.importID) == b(s.importID), b(f.templateName) == b(s.templateName),
+                  b(f.templateLanguage) == b(s.templateLanguage), f.message == s.message
+            else { return "the fast path's submission is not the slow path's: \(f.payload) against \(s.payload)" }
         }
         let latest = now + TimeBounds.horizonMillis
         if let t = s.notBeforeMillis, t > latest { return "not_before beyond the horizon was accepted" }

@@ -20,7 +20,7 @@ struct FuzzTests {
 
     /// How many mutations each target gets: enough to cross every branch the corpus reaches,
     /// few enough for a second or two.
-    static let mutations = ["json": 6_000, "submission": 6_000, "webhook": 6_000, "csv": 1_500]
+    static let mutations = ["json": 6_000, "submission": 10_000, "webhook": 6_000, "csv": 1_500]
 
     @Test("seed corpus and seeded mutations never trap and keep every parser's promises", arguments: FuzzTargets.names)
     func target(_ name: String) throws {
