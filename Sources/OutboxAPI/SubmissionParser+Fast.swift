@@ -111,8 +111,12 @@ struct FastFields {
         let recipient: Recipient
         switch (toToken, recipientToken) {
         case (let to?, nil):
-            guard let text = s.text(to), let r = try? Recipient(parsing: text) else { return nil }
-            recipient = r
+            if let e164 = Self.plainNumber(to, s) {
+                recipient = Recipient(normalized: e164)
+            } else {
+                guard let text = s.text(to), let r = try? Recipient(parsing: text) else { return nil }
+                recipient = r
+            }
         case (nil, let bsuid?):
             guard let text = s.text(bsuid), let r = try? Recipient(bsuid: text) else { return nil }
             recipient = r
@@ -144,5 +148,16 @@ struct FastFields {
                                templateName: written.name, templateLanguage: written.language,
                                idempotencyKey: key, priority: priority, notBeforeMillis: notBefore, expiresAtMillis: expiresAt,
                                importID: importID, nowMillis: nowMillis)
+    }
+}
+
+extension FastFields {
+    /// A number already in the stored form (`+`, then 8 to 15 digits, the first not 0), which
+    /// `Recipient(parsing:)` would keep as it is: the common `to`, read without its scalar walk.
+    static func plainNumber(_ t: LineScanner.Token, _ s: LineScanner) -> String? {
+        guard !t.escaped, (9...16).contains(t.count), s.bytes[t.start] == UInt8(ascii: "+"),
+              s.bytes[t.start + 1] != UInt8(ascii: "0") else { return nil }
+        for k in (t.start + 1)..<t.end where !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(s.bytes[k]) { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: s.bytes[t.start..<t.end]), as: UTF8.self)
     }
 }

@@ -75,7 +75,18 @@ final class GroupCommitQueue<Item: Sendable, Output: Sendable>: Service, Sendabl
 
     private func commit(_ batch: [Pending]) async {
         do {
-            let results = try await commitBatch(batch.flatMap(\.submissions), clock.nowMillis())
+            // One request's items go as they are; several are joined once, sized up front
+            // (this loop is the one writer's, so its cost per row is everyone's).
+            let items: [Item]
+            if batch.count == 1 {
+                items = batch[0].submissions
+            } else {
+                var joined: [Item] = []
+                joined.reserveCapacity(batch.reduce(0) { $0 + $1.submissions.count })
+                for p in batch { joined.append(contentsOf: p.submissions) }
+                items = joined
+            }
+            let results = try await commitBatch(items, clock.nowMillis())
             var offset = 0
             for p in batch {
                 p.continuation.resume(returning: Array(results[offset..<(offset + p.submissions.count)]))

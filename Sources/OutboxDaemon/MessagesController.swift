@@ -91,7 +91,13 @@ struct MessagesController: Sendable {
             let results = try await submitQueue.submit(submissions)
             // Wake the channels that got work due now; scheduled messages wake them when due.
             let now = clock.nowMillis()
-            registry.wake(Set(submissions.filter { ($0.notBeforeMillis ?? 0) <= now }.map(\.channel)))
+            var due = Set<String>()
+            var last: String?
+            for s in submissions.indices where (submissions[s].notBeforeMillis ?? 0) <= now && submissions[s].channel != last {
+                last = submissions[s].channel
+                due.insert(submissions[s].channel)
+            }
+            registry.wake(due)
             return results
         } catch let e as StoreError {
             throw APIErrorBody(.unavailable, "nothing was stored: \(e)")
@@ -104,7 +110,10 @@ struct MessagesController: Sendable {
         do {
             let bytes = try await Self.body(request, limit: limits.maxBatchBytes)
             var results: [BatchResponse.LineResult] = []
-            var valid: [(line: Int, submission: Submission)] = []
+            // The accepted lines' numbers and submissions side by side: the submissions go to
+            // the store as they are, not copied out of pairs.
+            var validLines: [Int] = []
+            var valid: [Submission] = []
             let now = clock.nowMillis()
             let channels = channelNames
             var lineNumber = 0
@@ -120,22 +129,26 @@ struct MessagesController: Sendable {
                         throw APIErrorBody(.bodyTooLarge, "the line is larger than max_request_bytes (\(limits.maxRequestBytes) bytes)")
                     }
                     // The common line takes the fast path; any other, and every error, the slow one.
-                    valid.append((lineNumber, try await admit(try SubmissionParser.parse(line: line, channels: channels, nowMillis: now))))
+                    valid.append(try await admit(try SubmissionParser.parse(line: line, channels: channels, nowMillis: now)))
+                    validLines.append(lineNumber)
                 } catch let e as APIErrorBody {
                     results.append(.init(line: lineNumber, error: e.error))
                 }
             }
             if valid.isEmpty, results.isEmpty { throw APIErrorBody(.invalidJSON, "the batch is empty: send one JSON submission per line") }
-            let stored = valid.isEmpty ? [] : try await commit(valid.map(\.submission))
-            for (entry, outcome) in zip(valid, stored) {
+            let stored = valid.isEmpty ? [] : try await commit(valid)
+            let sorted = results.isEmpty
+            results.reserveCapacity(results.count + stored.count)
+            for (line, outcome) in zip(validLines, stored) {
                 switch outcome {
-                case .created(let id): results.append(.init(line: entry.line, id: String(id), duplicate: false))
-                case .duplicate(let id, _): results.append(.init(line: entry.line, id: String(id), duplicate: true))
+                case .created(let id): results.append(.init(line: line, id: String(id), duplicate: false))
+                case .duplicate(let id, _): results.append(.init(line: line, id: String(id), duplicate: true))
                 case .conflict(let id):
-                    results.append(.init(line: entry.line, error: Self.keyConflict(id).error))
+                    results.append(.init(line: line, error: Self.keyConflict(id).error))
                 }
             }
-            results.sort { $0.line < $1.line }
+            // Without a refused line the results are in line order already.
+            if !sorted { results.sort { $0.line < $1.line } }
             let accepted = results.filter { $0.error == nil }.count
             return JSONResponse.make(bytes: BatchResponse(accepted: accepted, rejected: results.count - accepted, results: results).jsonBytes)
         } catch let e as APIErrorBody {
