@@ -59,7 +59,15 @@ struct MessagesController: Sendable {
             s.expiresAtMillis = TimeMath.add(max(clock.nowMillis(), s.notBeforeMillis ?? 0), ttl)
         }
         if s.isTemplate, let catalogs {
-            try await checkTemplate(&s, verdict: templateVerdict ?? TemplateCheck.check(s.message, catalog: catalogs.catalog(s.channel)))
+            var verdict = templateVerdict
+            if verdict == nil {
+                // A catalog never synced refuses nothing (`TemplateCheck` says so too): the
+                // message's tree, which a fast-path line's submission reads back from its
+                // payload, is read only when there is a catalog to check it against.
+                let catalog = catalogs.catalog(s.channel)
+                verdict = catalog.syncedMillis == nil ? .unchecked : TemplateCheck.check(s.message, catalog: catalog)
+            }
+            try await checkTemplate(&s, verdict: verdict!)
         }
         if let rules = registry.runtime(named: s.channel)?.config.rules, rules.enforceWindow, !s.isTemplate {
             var state: RecipientState?
