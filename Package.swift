@@ -48,6 +48,7 @@ let package = Package(
                 .embedInCode("0008_events.sql"),
                 .embedInCode("0009_templates.sql"),
                 .embedInCode("0010_optouts.sql"),
+                .embedInCode("0011_staged_imports.sql"),
             ]
         ),
         // The only door to SQLite.

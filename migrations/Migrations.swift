@@ -12,5 +12,6 @@ public enum Migrations {
         ("0008_events", String(decoding: PackageResources._008_events_sql, as: UTF8.self)),
         ("0009_templates", String(decoding: PackageResources._009_templates_sql, as: UTF8.self)),
         ("0010_optouts", String(decoding: PackageResources._010_optouts_sql, as: UTF8.self)),
+        ("0011_staged_imports", String(decoding: PackageResources._011_staged_imports_sql, as: UTF8.self)),
     ]
 }

@@ -32,6 +32,11 @@ public struct Submission: Sendable, Equatable {
     /// looks up the template's pause by them for every row, on the one writer.
     public private(set) var templateName: String?
     public private(set) var templateLanguage: String?
+    /// The import row this is, when it may wait in the import's staging table (SQLite) until
+    /// its channel nears it, instead of becoming a message at once: set by the rows endpoint
+    /// for a row keyed by its import and number (`imp-<import>-r<row>`). A store without
+    /// staging, or a row it will not stage, stores it as a message as before.
+    public var stagedRow: Int64?
 
     /// Validates every field, naming the one at fault; `to` is a phone number.
     public init(

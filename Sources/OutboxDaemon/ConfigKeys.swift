@@ -61,6 +61,7 @@ enum ConfigKeys {
         ConfigKey("submission", "max_request_bytes", range: 1024...(64 * mib), .restart) { $0.submission.maxRequestBytes != $1.submission.maxRequestBytes },
         ConfigKey("submission", "max_batch_bytes", range: 1024...(1024 * mib), .restart) { $0.submission.maxBatchBytes != $1.submission.maxBatchBytes },
         ConfigKey("submission", "max_batch_lines", range: 1...1_000_000, .restart) { $0.submission.maxBatchLines != $1.submission.maxBatchLines },
+        ConfigKey("submission", "import_lookahead", range: 100...100_000_000, .restart) { $0.submission.importLookahead != $1.submission.importLookahead },
     ]
 
     static let sender: [ConfigKey] = [

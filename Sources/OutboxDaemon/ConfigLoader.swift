@@ -86,6 +86,7 @@ public enum ConfigLoader {
         config.submission.maxRequestBytes = try submission.int("max_request_bytes") ?? config.submission.maxRequestBytes
         config.submission.maxBatchBytes = try submission.int("max_batch_bytes") ?? config.submission.maxBatchBytes
         config.submission.maxBatchLines = try submission.int("max_batch_lines") ?? config.submission.maxBatchLines
+        config.submission.importLookahead = try submission.int("import_lookahead") ?? config.submission.importLookahead
 
         let sender = try top.table("sender")
         try sender.allowKnown()

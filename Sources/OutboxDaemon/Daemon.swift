@@ -118,8 +118,10 @@ public final class Daemon: Sendable {
         let reloader = Reloader(path: configPath, config: config, channels: channels, dispatcher: dispatcher, prober: prober,
                                 webhook: webhookSettings, store: store, clock: clock, logger: logger)
         self.reloader = reloader
+        let expander = StagingExpander(store: store, channels: channels, plan: StagingPlan(lookahead: config.submission.importLookahead),
+                                        clock: clock, logger: logger)
         let (socketAPI, routes) = SocketAPI.application(
-            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels,
+            config: config, store: store, submitQueue: submitQueue, inbox: (inboxQueue, processor), channels: channels, expander: expander,
             reloader: reloader, accountAPI: transport as? any AccountAPI, subscribers: subscribers, templates: templateSyncer, keeper: keeper, clock: clock, logger: logger, metrics: metrics,
             drainMillis: config.listenerDrainTimeoutMillis, onListening: { [ready] in
                 chmod(config.socketPath, 0o660)
@@ -128,7 +130,7 @@ public final class Daemon: Sendable {
             })
         self.socketRoutes = routes
         // Shutdown runs in reverse: the listeners stop first, the queues commit what they hold last.
-        var services: [any Service] = [submitQueue, inboxQueue, processor, dispatcher, prober, templateSyncer, socketAPI, ReloadOnHangup(reloader: reloader)]
+        var services: [any Service] = [submitQueue, inboxQueue, processor, expander, dispatcher, prober, templateSyncer, socketAPI, ReloadOnHangup(reloader: reloader)]
         if !subscribers.isEmpty {
             var delivers: (@Sendable (String) -> Bool)?
             if let keeper { delivers = { name in keeper.delivers(subscriber: name) } }

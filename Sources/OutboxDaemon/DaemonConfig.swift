@@ -63,6 +63,9 @@ public struct SubmissionLimits: Sendable {
     public var maxBatchBytes = 64 << 20
     /// Most lines in one batch.
     public var maxBatchLines = 10_000
+    /// Messages kept queued ahead of each channel's sending from its imports' staged rows
+    /// (SQLite; `StagingPlan`): the rest of a large import waits, committed, as staged rows.
+    public var importLookahead = 20_000
     public init() {}
 }
 

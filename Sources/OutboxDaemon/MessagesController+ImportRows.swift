@@ -57,7 +57,12 @@ extension MessagesController {
                         }
                     }
                     do {
-                        submissions.append(try await admit(submission, templateVerdict: verdict))
+                        var admitted = try await admit(submission, templateVerdict: verdict)
+                        // The store may stage it (a row keyed by its import and number). Not a
+                        // file with keys of its own: its rows would then become messages out of
+                        // their order (those with a key at once, the others as expanded).
+                        if columns.idempotencyKey == nil { admitted.stagedRow = Int64(entry.row) }
+                        submissions.append(admitted)
                         validRows.append(entry.row)
                     } catch let e as APIErrorBody {
                         rejected.append(.init(row: entry.row, reason: "the daemon refused it: \(RowMapper.reason(e.error, columns: columns))"))
@@ -65,6 +70,7 @@ extension MessagesController {
                 }
             }
             let stored = submissions.isEmpty ? [] : try await commit(submissions)
+            expander?.ring()
             var accepted = 0, duplicates = 0
             for (row, outcome) in zip(validRows, stored) {
                 switch outcome {

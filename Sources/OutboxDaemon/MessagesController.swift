@@ -19,6 +19,8 @@ struct MessagesController: Sendable {
     /// The channels' synced template catalogs (nil: no template checks).
     var catalogs: TemplateCatalogs?
     var marketing = MarketingPolicy()
+    /// Turns staged import rows into messages; rung when the rows endpoint stored some.
+    var expander: StagingExpander?
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.post("messages", use: submit)
@@ -166,7 +168,8 @@ struct MessagesController: Sendable {
 
     /// A batch line or import row whose key was used before for other content.
     static func keyConflict(_ id: Int64) -> APIErrorBody {
-        APIErrorBody(.conflict, "idempotency_key already used for different content (message \(id))", field: "idempotency_key")
+        // Id 0: a staged import row (not a message yet) holds the key.
+        APIErrorBody(.conflict, "idempotency_key already used for different content (\(id == 0 ? "a staged row of the import" : "message \(id)"))", field: "idempotency_key")
     }
 
     @Sendable func get(_ request: Request, context: BasicRequestContext) async throws -> Response {

@@ -70,12 +70,14 @@ extension OutboxMetrics {
         var names = Set(runtimes.map(\.name))
         names.formUnion(queue.queued.keys)
         names.formUnion(queue.sending.keys)
+        names.formUnion(queue.staged.keys)
         for name in names {
             let byPriority = queue.queued[name] ?? [:]
             for p in Priority.allCases {
                 gauge(Series.queueDepth, ["channel": name, "priority": p.rawValue]).record(byPriority[p] ?? 0)
             }
             gauge(Series.sending, ["channel": name]).record(queue.sending[name] ?? 0)
+            gauge(Series.staged, ["channel": name]).record(queue.staged[name] ?? 0)
             let age = queue.earliestDueMillis[name].map { max(0, Double(nowMillis - $0) / 1000) } ?? 0
             gauge(Series.oldestAge, ["channel": name]).record(age)
         }

@@ -74,6 +74,7 @@ public final class OutboxMetrics: Sendable {
         static let submitCommit = "wa_outbox_submit_commit_seconds"
         static let answerToCommit = "wa_outbox_answer_to_commit_seconds"
         static let queueDepth = "wa_outbox_queue_depth"
+        static let staged = "wa_outbox_staged_rows"
         static let sending = "wa_outbox_sending"
         static let inFlight = "wa_outbox_in_flight"
         static let oldestAge = "wa_outbox_queue_oldest_age_seconds"

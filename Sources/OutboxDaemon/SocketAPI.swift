@@ -8,12 +8,12 @@ import ServiceLifecycle
 /// The socket API: HTTP/1.1 and JSON over the daemon's Unix socket.
 enum SocketAPI {
     static func application(
-        config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels,
+        config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor), channels: Channels, expander: StagingExpander? = nil,
         reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [], templates: TemplateSyncer? = nil,
         keeper: LeaseKeeper? = nil, clock: any OutboxClock, logger: Logger, metrics: OutboxMetrics,
         drainMillis: Int64, onListening: @escaping @Sendable () -> Void
     ) -> (service: any Service, routes: [String]) {
-        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, reloader: reloader,
+        let router = buildRouter(config: config, store: store, submitQueue: submitQueue, inbox: inbox, channels: channels, expander: expander, reloader: reloader,
                                  accountAPI: accountAPI, subscribers: subscribers, templates: templates, keeper: keeper, clock: clock)
         metrics.addRoute(to: router)
         // The routes as written (before the 405 answers fill in every other method).
@@ -25,7 +25,7 @@ enum SocketAPI {
     }
 
     static func buildRouter(config: DaemonConfig, store: any OutboxStore, submitQueue: SubmitQueue, inbox: (InboxQueue, InboxProcessor),
-                            channels: Channels, reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [],
+                            channels: Channels, expander: StagingExpander? = nil, reloader: Reloader, accountAPI: (any AccountAPI)?, subscribers: [SubscriberRuntime] = [],
                             templates: TemplateSyncer? = nil, keeper: LeaseKeeper? = nil, clock: any OutboxClock) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: JSONErrorMiddleware())
@@ -34,7 +34,7 @@ enum SocketAPI {
             store: store, submitQueue: submitQueue,
             registry: channels,
             limits: config.submission, defaultTTLMillis: config.defaultTTLMillis, clock: clock, inbox: inbox.1,
-            catalogs: templates?.catalogs, marketing: config.marketing.policy
+            catalogs: templates?.catalogs, marketing: config.marketing.policy, expander: expander
         ).addRoutes(to: v1)
         if let templates { TemplatesController(store: store, registry: channels, syncer: templates, clock: clock).addRoutes(to: v1) }
         OptOutsController(store: store, registry: channels, clock: clock).addRoutes(to: v1)

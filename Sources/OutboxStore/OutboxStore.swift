@@ -261,6 +261,17 @@ public protocol OutboxStore: AnyObject, Sendable {
     /// - Returns: the state it ended in (`cancelled`, or the state that prevented it).
     func cancel(id: Int64, nowMillis: Int64) async throws(StoreError) -> (cancelled: Bool, state: MessageState)
 
+    // MARK: Staged imports (SQLite; see SQLiteOutboxStore+Staging)
+
+    /// True when `submit` stages import rows marked `stagedRow`, for `expandStaged` to turn into messages.
+    var stagesImports: Bool { get }
+    /// Staged rows per channel that has some.
+    func stagedCounts() async throws(StoreError) -> [String: Int]
+    /// Queued messages of a channel, counted up to `cap`.
+    func queuedCount(channel: String, cap: Int) async throws(StoreError) -> Int
+    /// Turns up to `limit` staged rows of a channel into messages, oldest first.
+    func expandStaged(channel: String, limit: Int, nowMillis: Int64) async throws(StoreError) -> (created: Int, dropped: Int)
+
     // MARK: Subscribers
 
     /// Every subscriber's stored progress, by name.
@@ -354,4 +365,12 @@ extension OutboxStore {
     public func pendingInbox(limit: Int) async throws(StoreError) -> [PendingInbox] {
         try await pendingInbox(limit: limit, maxBytes: .max)
     }
+}
+
+/// A store that stores every import row as a message at once (PostgreSQL): nothing is staged.
+extension OutboxStore {
+    public var stagesImports: Bool { false }
+    public func stagedCounts() async throws(StoreError) -> [String: Int] { [:] }
+    public func queuedCount(channel: String, cap: Int) async throws(StoreError) -> Int { 0 }
+    public func expandStaged(channel: String, limit: Int, nowMillis: Int64) async throws(StoreError) -> (created: Int, dropped: Int) { (0, 0) }
 }

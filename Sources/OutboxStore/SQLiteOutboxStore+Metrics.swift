@@ -10,6 +10,8 @@ public struct QueueFigures: Sendable, Equatable {
     public var earliestDueMillis: [String: Int64] = [:]
     /// Messages in `sending` per channel (in flight, or waiting for a status that settles them).
     public var sending: [String: Int] = [:]
+    /// Import rows staged per channel, not messages yet (SQLite; not in `queued`).
+    public var staged: [String: Int] = [:]
     public init() {}
 }
 
@@ -61,6 +63,9 @@ extension SQLiteOutboxStore {
             }
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT channel, count(*) AS n FROM messages WHERE state = 'sending' GROUP BY channel")) {
                 f.sending[row["channel"]] = row["n"]
+            }
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT channel, sum(staged) AS n FROM staged_imports WHERE staged > 0 GROUP BY channel")) {
+                f.staged[row["channel"]] = row["n"]
             }
             return f
         }

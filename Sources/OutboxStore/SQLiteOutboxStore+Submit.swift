@@ -6,6 +6,8 @@ public enum SubmitResult: Sendable, Equatable {
     /// Stored as a new message.
     case created(id: Int64)
     /// The idempotency key was already used with the same content: nothing new stored.
+    /// (For an import row the SQLite store staged, id 0 stands for "staged, not a message
+    /// yet" in all three cases; see SQLiteOutboxStore+Staging.)
     case duplicate(id: Int64, state: MessageState)
     /// The idempotency key was already used with different content.
     case conflict(id: Int64)
@@ -18,7 +20,9 @@ extension SQLiteOutboxStore {
         try await write { db in try Self.insert(batch, db: db, nowMillis: nowMillis) }
     }
 
-    static func insert(_ batch: [Submission], db: Database, nowMillis: Int64) throws -> [SubmitResult] {
+    /// `createdAtMillis`: each row's acceptance time when it is not now (a staged import row
+    /// being expanded keeps the time it was staged).
+    static func insert(_ batch: [Submission], db: Database, nowMillis: Int64, createdAtMillis: [Int64]? = nil) throws -> [SubmitResult] {
         let insert = try RawStatement(db, sql: """
             INSERT INTO messages (channel, recipient, type, payload, idempotency_key, priority, state,
                                   created_at, updated_at, due_at, expires_at, import_id, held_by, held_reason, held_due_at)
@@ -39,9 +43,18 @@ extension SQLiteOutboxStore {
         var created: (first: Int64, last: Int64)?
         // A template's pause, looked up once per batch: an import's rows mostly share one template.
         var pauses: [TemplateKey: TemplatePause?] = [:]
+        // An import's rows that may wait in the staging table (see SQLiteOutboxStore+Staging).
+        var staging: StagingStatements?
+        var stagedImports: [String: StagedImport] = [:]
         // By index, not `for s in batch`: a loop variable copies the whole submission (a
         // dozen strings retained and released) per row on the one writer.
         for i in batch.indices {
+            if let row = stagedRow(of: batch[i], nowMillis: nowMillis), let importID = batch[i].importID {
+                if staging == nil { staging = try StagingStatements(db) }
+                results.append(try stage(batch, i, row: row, importID: importID, db: db, nowMillis: nowMillis,
+                                         imports: &stagedImports, statements: staging!))
+                continue
+            }
             var due = max(nowMillis, batch[i].notBeforeMillis ?? nowMillis)
             let hold = batch[i].isTemplate ? try Self.submissionHold(batch[i], db: db, nowMillis: nowMillis, pauses: &pauses) : nil
             let heldDue = hold.map { _ in due }
@@ -56,7 +69,7 @@ extension SQLiteOutboxStore {
                 row.bind(4, batch[i].payload)
                 row.bind(5, batch[i].idempotencyKey)
                 row.bind(6, batch[i].priority.rank)
-                row.bind(7, nowMillis)
+                row.bind(7, createdAtMillis?[i] ?? nowMillis)
                 row.bind(8, nowMillis)
                 row.bind(9, due)
                 row.bind(10, batch[i].expiresAtMillis)
@@ -80,6 +93,7 @@ extension SQLiteOutboxStore {
             results.append(.created(id: id))
         }
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
+        try countStaged(stagedImports, db: db)
         return results
     }
 

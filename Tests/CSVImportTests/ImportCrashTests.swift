@@ -132,3 +132,58 @@ struct ImportCrashTests {
         await client.shutdown()
     }
 }
+
+extension ImportCrashTests {
+    /// Messages of the outbox, by the socket's listing (every page).
+    func listedMessages(_ client: DaemonClient) async throws -> Int {
+        var total = 0
+        var cursor: String?
+        repeat {
+            let (status, body) = try await client.call(.GET, "/v1/messages?limit=1000" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            guard status == 200, let page = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                  let messages = page["messages"] as? [Any] else { throw HarnessError("listing answered \(status)") }
+            total += messages.count
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil
+        return total
+    }
+
+    @Test("rows still staged when the daemon is killed become messages after its restart, each once")
+    func stagedRowsSurviveKill() async throws {
+        let config = writeConfig(database: "outbox.db")
+        let base = try String(contentsOfFile: config, encoding: .utf8)
+        try (base + "\n[submission]\nimport_lookahead = 100\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let socket = dir.file("s.sock")
+        let first = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
+        try await first.waitUntilReady(socketPath: socket)
+        let client = DaemonClient(socketPath: socket)
+        do {
+            let path = campaign("staged")
+            let id = try ImportKeys.importID(path: path, channel: "main", template: nil, language: nil)
+            // Given a whole import accepted while the daemon keeps only 100 messages ahead of the channel
+            let s = try await run(path, client)
+            #expect(s.end == .finished && s.accepted == Self.rows)
+            #expect(try await stored(client, id) == Self.rows, "staged rows count as the import's queued rows")
+            let early = try await listedMessages(client)
+            let states = try await client.call(.GET, "/v1/imports/\(id)").1
+            #expect(early >= 100 && early < Self.rows / 2, "most rows wait staged, not as messages (\(early) messages; \(String(decoding: states, as: UTF8.self)))")
+            first.signal(SIGKILL)
+            #expect(try await first.wait() == SIGKILL)
+            // When the daemon comes back with room for every row
+            try (base + "\n[submission]\nimport_lookahead = 1000000\n").write(toFile: config, atomically: true, encoding: .utf8)
+            let second = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
+            defer { second.signal(SIGKILL) }
+            try await second.waitUntilReady(socketPath: socket)
+            // Then every row becomes a message once, and running the import again stores nothing
+            _ = try await eventually(timeoutSeconds: 60) { try await self.listedMessages(client) == Self.rows }
+            #expect(try await stored(client, id) == Self.rows)
+            let again = try await run(path, client)
+            #expect(again.accepted == 0 && again.duplicates == Self.rows)
+            #expect(try await listedMessages(client) == Self.rows)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+    }
+}

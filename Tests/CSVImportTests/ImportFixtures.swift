@@ -48,16 +48,32 @@ extension TempDir {
 extension DaemonHarness {
     /// Runs an import of `path` against this daemon through its real socket client.
     func importFile(_ path: String, channel: String = "main", template: String? = nil, language: String? = nil,
-                    dryRun: Bool = false, batchSize: Int = 1000, observer: RecordingObserver = RecordingObserver()) async throws -> ImportSummary {
-        let options = ImportOptions(path: path, channel: channel, template: template, language: language, dryRun: dryRun, batchSize: batchSize)
-        return try await Importer(options: options, sink: client).run(observer: observer)
+                    dryRun: Bool = false, batchSize: Int = 1000, maxInFlight: Int? = nil, observer: RecordingObserver = RecordingObserver()) async throws -> ImportSummary {
+        var options = ImportOptions(path: path, channel: channel, template: template, language: language, dryRun: dryRun, batchSize: batchSize)
+        if let maxInFlight { options.maxInFlight = maxInFlight }
+        let summary = try await Importer(options: options, sink: client).run(observer: observer)
+        try await expanded()
+        return summary
     }
 
-    /// Every message of an import, oldest first.
+    /// Waits until the expander has made every staged import row a message (SQLite stages
+    /// accepted rows first; the tests' imports fit the default lookahead), so what follows
+    /// can read the import's messages.
+    func expanded() async throws {
+        guard try await eventually(timeoutSeconds: 30, { try await daemon.store.stagedCounts().isEmpty }) else {
+            throw HarnessError("staged import rows were not expanded within 30 s")
+        }
+    }
+
+    /// Every message of an import, in row order when every key is the import's row key
+    /// (a `high` row becomes a message at once, before the staged rows above it), else oldest first.
     func messages(ofImport id: String) async throws -> [MessageDocument] {
         let (status, body) = try await get("/v1/messages?import_id=\(id)&limit=1000")
         guard status == 200 else { throw HarnessError("list answered \(status)") }
-        return try JSONDecoder().decode(ListPage.self, from: Data(body)).messages.reversed()
+        let messages = try JSONDecoder().decode(ListPage.self, from: Data(body)).messages.reversed() as [MessageDocument]
+        let prefix = "imp-\(id)-r"
+        guard messages.allSatisfy({ $0.idempotencyKey?.hasPrefix(prefix) == true }) else { return messages }
+        return messages.sorted { $0.idempotencyKey! < $1.idempotencyKey! }
     }
 
     func allMessages() async throws -> [MessageDocument] {

@@ -24,6 +24,8 @@ struct ImportRowsEndpointTests {
             #expect((doc.accepted, doc.duplicates) == (2, 0))
             #expect(doc.rejected.map(\.row) == [3])
             #expect(doc.rejected.first?.reason.hasPrefix("to: '12' has 2 digits") == true)
+            // Staged, then made messages by the expander a moment later
+            try await d.expanded()
             let stored = try await d.messages(ofImport: "feed01")
             #expect(stored.map(\.idempotencyKey) == ["imp-feed01-r0000000002", "imp-feed01-r0000000005"])
             let third = try await d.message(stored[1].id)

@@ -69,6 +69,7 @@ struct ConfigBoundsTests {
         ("[sender]\nconnect_timeout = \"50ms\"\n", "sender.connect_timeout"),
         ("[sender]\nmax_in_flight = 0\n", "sender.max_in_flight"),
         ("[submission]\nmax_batch_lines = 9223372036854775807\n", "submission.max_batch_lines"),
+        ("[submission]\nimport_lookahead = 10\n", "submission.import_lookahead"),
         ("[scheduler]\nwindow_margin = \"13h\"\n", "scheduler.window_margin"),
         ("[scheduler]\nttl_bulk = \"400d\"\n", "scheduler.ttl_bulk"),
         ("[retention]\ninterval = \"2d\"\n", "retention.interval"),

@@ -19,6 +19,7 @@ struct MigrationPinTests {
         "0008_events": (1_372, 0xE4F5_6E0A_D2C7_59FF),
         "0009_templates": (2_467, 0xEED8_C925_1534_C7A4),
         "0010_optouts": (734, 0xAAF1_A656_AF83_168D),
+        "0011_staged_imports": (2_091, 0x2912_27E2_3F94_0C77),
     ]
 
     static func fingerprint(_ text: String) -> UInt64 {
