@@ -7,6 +7,6 @@ public protocol ImportObserver: AnyObject {
     func rejected(row: Int, reason: String)
     /// Something the user should know that is not a row's fault.
     func notice(_ text: String)
-    /// True once the import should stop after the batch in flight.
+    /// True once the import should stop after the batches in flight.
     var shouldStop: Bool { get }
 }

@@ -6,7 +6,7 @@ public struct ImportSummary: Sendable, Equatable, Encodable {
     public enum End: Sendable, Equatable {
         /// Every row of the file was handled.
         case finished
-        /// Stopped on request (Ctrl-C) after the batch in flight.
+        /// Stopped on request (Ctrl-C) after the batches in flight.
         case interrupted
         /// Stopped because the daemon did not take a batch; the reason says which rows.
         case failed(String)

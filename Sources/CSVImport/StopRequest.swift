@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A request to stop an import, made from a signal handler's queue (Ctrl-C) and read by the
-/// importer between batches, so the batch in flight always completes.
+/// importer between batches, so the batches in flight always complete.
 public final class StopRequest: Sendable {
     private let requested = Atomic<Bool>(false)
 

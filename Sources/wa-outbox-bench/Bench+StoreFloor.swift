@@ -77,3 +77,62 @@ extension Bench {
         return (ids.count, m)
     }
 }
+
+extension Bench {
+    /// The store's floor for an import's rows as the daemon stages them: `sqlite3` inserts the
+    /// rows still staged (`staged_rows` of `importID`) again into an empty outbox of the same
+    /// schema, WAL, synchronous=FULL, `batch` rows per transaction as the writer commits them.
+    /// Rows the expander already made messages are not in it (`rows` says how many were).
+    func stagingFloor(outbox: String, importID: String, batch: Int = 1_000, folder: String, log: String) throws -> (rows: Int, measured: Measured) {
+        var c = Configuration()
+        c.readonly = true
+        let source = try DatabaseQueue(path: outbox, configuration: c)
+        let (seqs, rows, schema) = try source.read { db in
+            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM staged_imports WHERE import_id = ?", arguments: [importID])
+            let rows = try seqs.map { seq in try Int64.fetchAll(db, sql: "SELECT row FROM staged_rows WHERE seq = ? ORDER BY row", arguments: [seq]) }
+            let schema = try String.fetchAll(db, sql: """
+                SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type = 'index', rowid
+                """)
+            return (seqs, rows, schema)
+        }
+        try source.close()
+        let total = rows.reduce(0) { $0 + $1.count }
+        guard total > 0 else { throw BenchError("staging floor: nothing of import \(importID) is staged") }
+        let floorDB = "\(folder)/\(log).db"
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: floorDB + suffix) }
+        var script = ".timeout 10000\nPRAGMA journal_mode = WAL;\nPRAGMA synchronous = FULL;\n"
+        script += schema.map { $0 + ";\n" }.joined()
+        script += "ATTACH '\(outbox)' AS src;\n"
+        for (seq, rowsOfImport) in zip(seqs, rows) {
+            script += "INSERT INTO main.staged_imports SELECT * FROM src.staged_imports WHERE seq = \(seq);\n"
+            for start in stride(from: 0, to: rowsOfImport.count, by: batch) {
+                let slice = rowsOfImport[start..<min(start + batch, rowsOfImport.count)]
+                script += """
+                    BEGIN;
+                    INSERT INTO main.staged_rows SELECT * FROM src.staged_rows WHERE seq = \(seq) AND row BETWEEN \(slice.first!) AND \(slice.last!) ORDER BY row
+                    ON CONFLICT (seq, row) DO NOTHING;
+                    UPDATE main.staged_imports SET staged = staged + \(slice.count) WHERE seq = \(seq);
+                    COMMIT;
+
+                    """
+            }
+        }
+        let scriptPath = "\(folder)/\(log).sql"
+        try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+        guard let sqlite = ["/usr/bin/sqlite3", "/usr/local/bin/sqlite3"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+            throw BenchError("sqlite3 is not installed (scripts/install-deps installs it)")
+        }
+        let m = try runMeasuredBlocking(sqlite, ["-bail", floorDB, ".read \(scriptPath)"], in: folder, log: log)
+        guard m.status == 0 else {
+            let err = (try? String(contentsOfFile: "\(folder)/\(log).err", encoding: .utf8)) ?? ""
+            throw BenchError("staging floor: sqlite3 exited \(m.status): \(err.suffix(400))")
+        }
+        let check = try DatabaseQueue(path: floorDB, configuration: c)
+        let stored = try check.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM staged_rows") ?? 0 }
+        try check.close()
+        guard stored == total else { throw BenchError("staging floor: \(stored) rows of \(total) in \(floorDB)") }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: floorDB + suffix) }
+        try? FileManager.default.removeItem(atPath: scriptPath)
+        return (total, m)
+    }
+}

@@ -155,10 +155,10 @@ struct ImportTests {
         try await withDaemon(queueOnlyConfig(dir), dir: dir) { d in
             let stopper = RecordingObserver()
             stopper.stopWhen = { $0.rows > 0 }
-            let first = try await d.importFile(path, batchSize: 3, observer: stopper)
-            // Rows 2-4 went as the first batch and 5-7 (row 6 refused by the daemon) as the
-            // second; the first was filed when the third (8-10) was ready, and the stop came at
-            // that check, so the batches in flight are finished before it stops.
+            let first = try await d.importFile(path, batchSize: 3, maxInFlight: 2, observer: stopper)
+            // Two batches in flight: rows 2-4 went as the first batch and 5-7 (row 6 refused by
+            // the daemon) as the second; the first was filed when the third (8-10) was ready, and
+            // the stop came at that check, so the batches in flight are finished before it stops.
             #expect(first.end == .interrupted)
             #expect((first.rows, first.accepted, first.duplicates, first.rejected) == (9, 8, 0, 1))
             #expect(first.throughRow == 10)

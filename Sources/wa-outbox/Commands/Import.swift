@@ -17,7 +17,7 @@ struct Import: AsyncParsableCommand {
             reported and written to FILE.rejects.csv (the header plus row and reason), which can be \
             fixed and imported (fix them there: an edited original is a new import, queued again). \
             Running the same import again queues nothing twice: rows already there count as \
-            duplicates. Ctrl-C stops after the batch in flight.
+            duplicates. Ctrl-C stops after the batches in flight.
             """)
 
     @OptionGroup var client: ClientOptions
@@ -101,13 +101,13 @@ struct Import: AsyncParsableCommand {
         return lines.joined(separator: "\n")
     }
 
-    /// Ctrl-C asks the import to stop after the batch in flight; a second one quits at once.
+    /// Ctrl-C asks the import to stop after the batches in flight; a second one quits at once.
     static func watchInterrupts(_ stop: StopRequest) -> any DispatchSourceSignal {
         signal(SIGINT, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         source.setEventHandler {
             if stop.request() {
-                printError("\nstopping after the batch in flight (Ctrl-C again to quit at once)\n")
+                printError("\nstopping after the batches in flight (Ctrl-C again to quit at once)\n")
             } else {
                 Foundation.exit(130)
             }
