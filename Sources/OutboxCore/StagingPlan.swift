@@ -25,8 +25,10 @@ public struct StagingPlan: Sendable, Equatable {
     /// not before it can have drained to half the lookahead at the channel's most
     /// `ratePerSecond`, so it never runs dry, and counting it (a walk of up to `lookahead`
     /// index entries; every 200 ms that was a sixth of the daemon's CPU during an import) is
-    /// rare. Between `minMillis` and `maxMillis`.
+    /// rare. Between `minMillis` and `maxMillis`; `ratePerSecond` 0 is a channel without a
+    /// limit (`messages_per_second = 0`), counted again after `minMillis`.
     public func recountDelayMillis(queued: Int, ratePerSecond: Int, minMillis: Int64 = 200, maxMillis: Int64 = 30_000) -> Int64 {
+        guard ratePerSecond > 0 else { return max(0, minMillis) }
         let spare = Int64(max(0, queued - lookahead / 2))
         let millis = spare.multipliedReportingOverflow(by: 1_000).overflow ? maxMillis : spare * 1_000 / Int64(max(1, ratePerSecond))
         return min(max(millis, minMillis), max(minMillis, maxMillis))

@@ -70,6 +70,7 @@ final class StagingExpander: Service, Sendable {
                             if r.created > 0 { self.channels.wake([channel]) }
                             if r.created + r.dropped < n { break }
                         }
+                        // 0: no limit; a channel no longer configured sends nothing (1: look rarely).
                         let rate = self.channels.runtime(named: channel)?.config.messagesPerSecond ?? 1
                         let delay = self.plan.recountDelayMillis(queued: queued + made, ratePerSecond: rate, minMillis: self.pollMillis)
                         due[channel] = TimeMath.add(self.machine.now(), TimeMath.nanos(millis: delay))

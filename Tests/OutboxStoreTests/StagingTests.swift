@@ -135,6 +135,12 @@ struct StagingTests {
         #expect(p.rowsToExpand(queued: -5, staged: 5_000) == 1_000)
         #expect(p.chunks(of: 1_000) == [300, 300, 300, 100])
         #expect(p.chunks(of: 0).isEmpty && p.chunks(of: -3).isEmpty)
+        // Recounted when the queue could be down to half the lookahead at the channel's rate
+        #expect(p.recountDelayMillis(queued: 1_000, ratePerSecond: 100) == 5_000)
+        #expect(p.recountDelayMillis(queued: 1_000, ratePerSecond: 10) == 30_000, "at most 30 s")
+        #expect(p.recountDelayMillis(queued: 400, ratePerSecond: 100) == 200, "at least the poll")
+        #expect(p.recountDelayMillis(queued: 1_000, ratePerSecond: 0) == 200, "a channel without a limit is looked at every poll")
+        #expect(p.recountDelayMillis(queued: .max, ratePerSecond: 1) == 30_000)
         let tiny = StagingPlan(lookahead: 0, chunk: 0)
         #expect(tiny.rowsToExpand(queued: 0, staged: 3) == 1 && tiny.chunks(of: 2) == [1, 1])
     }
