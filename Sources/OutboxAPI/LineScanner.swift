@@ -1,3 +1,5 @@
+import OutboxCore
+
 /// The byte reader of `SubmissionParser.parseFast`: the JSON tokens a common submission line
 /// is made of, read in place, never a value tree. Every read either succeeds on input it is
 /// sure `JSONParser` reads the same way, or gives up (nil, false): then the slow path, which
@@ -111,62 +113,10 @@ struct LineScanner {
         if !t.escaped { return t.ascii ? String(decoding: raw, as: UTF8.self) : String(validating: raw, as: UTF8.self) }
         // The line is valid UTF-8 only if its raw bytes are (the slow path checks them first).
         if !t.ascii, String(validating: raw, as: UTF8.self) == nil { return nil }
-        guard let decoded = unescape(raw) else { return nil }
-        return String(decoding: decoded, as: UTF8.self)
-    }
-
-    /// JSON's escapes decoded into UTF-8, as `JSONParser.string` decodes them.
-    private func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var k = 0
-        func hex4() -> UInt32? {
-            guard raw.count - k >= 4 else { return nil }
-            var v: UInt32 = 0
-            for _ in 0..<4 {
-                let c = raw[k]
-                let d: UInt32
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-                default: return nil
-                }
-                v = v * 16 + d
-                k += 1
-            }
-            return v
-        }
-        while k < raw.count {
-            let b = raw[k]
-            k += 1
-            guard b == UInt8(ascii: "\\") else { out.append(b); continue }
-            guard k < raw.count else { return nil }
-            let e = raw[k]
-            k += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4() else { return nil }
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard raw.count - k >= 2, raw[k] == UInt8(ascii: "\\"), raw[k + 1] == UInt8(ascii: "u") else { return nil }
-                    k += 2
-                    guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return nil }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    return nil
-                }
-                guard let u = Unicode.Scalar(scalar) else { return nil }
-                out.append(contentsOf: String(u).utf8)
-            default: return nil
-            }
-        }
-        return out
+        // Escapes are rare on this path: the quoted token goes to the parser itself, so they
+        // are decoded (and refused: a lone surrogate, a bad `\u`) exactly as the slow path does.
+        guard case .string(let decoded)? = try? JSONParser.parse(UnsafeBufferPointer(rebasing: bytes[(t.start - 1)...t.end])) else { return nil }
+        return decoded
     }
 
     /// Skips the rest of an object or array after its first member: `,` or its `close`.

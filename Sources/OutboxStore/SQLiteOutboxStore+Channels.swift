@@ -23,8 +23,6 @@ public struct ChannelCounts: Sendable, Equatable {
     public var awaitingSettlement = 0
     /// `created_at` of the oldest queued message.
     public var oldestQueuedMillis: Int64?
-    /// Of `queued`, an import's rows still staged (not messages yet).
-    public var staged = 0
     public init() {}
 }
 
@@ -131,15 +129,10 @@ extension SQLiteOutboxStore {
                 out[row["channel"], default: ChannelCounts()].queued = row["n"]
                 out[row["channel"], default: ChannelCounts()].oldestQueuedMillis = try Int64.fetchOne(created, arguments: [row["first"] as Int64])
             }
-            // An import's rows still staged are queued too (see SQLiteOutboxStore+Staging); the
-            // oldest of them was staged no earlier than its import began.
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT channel, sum(staged) AS n, min(created_at) AS first FROM staged_imports WHERE staged > 0 GROUP BY channel
-                """)) {
-                let channel: String = row["channel"], first: Int64 = row["first"], n: Int = row["n"]
-                out[channel, default: ChannelCounts()].queued += n
-                out[channel]!.staged = n
-                out[channel]!.oldestQueuedMillis = min(out[channel]!.oldestQueuedMillis ?? first, first)
+            // An import's rows still staged are queued too (see SQLiteOutboxStore+Staging).
+            for (channel, staged) in try Self.stagedByChannel(db) {
+                out[channel, default: ChannelCounts()].queued += staged.rows
+                out[channel]!.oldestQueuedMillis = min(out[channel]!.oldestQueuedMillis ?? staged.since, staged.since)
             }
             for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT channel, count(*) AS n, sum(awaiting_settlement) AS waiting FROM messages WHERE state = 'sending' GROUP BY channel

@@ -64,9 +64,7 @@ extension SQLiteOutboxStore {
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT channel, count(*) AS n FROM messages WHERE state = 'sending' GROUP BY channel")) {
                 f.sending[row["channel"]] = row["n"]
             }
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT channel, sum(staged) AS n FROM staged_imports WHERE staged > 0 GROUP BY channel")) {
-                f.staged[row["channel"]] = row["n"]
-            }
+            f.staged = try Self.stagedByChannel(db).mapValues(\.rows)
             return f
         }
     }

@@ -100,9 +100,7 @@ extension SQLiteOutboxStore {
         let seq = imports[scope]!.seq
         if imports[scope]!.mayBeMessage(row: row), let key = batch[i].idempotencyKey, try statements.isMessage(channel: batch[i].channel, key: key),
            let stored = try Row.fetchOne(statements.lookup, arguments: [batch[i].channel, key]) {
-            let same = stored["recipient"] as String == batch[i].recipient.e164 && (stored["payload"] as String?)?.utf8.elementsEqual(batch[i].payload.utf8) == true
-            let id: Int64 = stored["id"]
-            return same ? .duplicate(id: id, state: MessageState(rawValue: stored["state"]) ?? .queued) : .conflict(id: id)
+            return resubmission(batch[i], of: stored)
         }
         let changed = try statements.insert.run { r in
             r.bind(1, seq)
@@ -170,13 +168,19 @@ extension SQLiteOutboxStore {
 
     /// Staged rows per channel (only channels that have some).
     public func stagedCounts() async throws(StoreError) -> [String: Int] {
-        try await read { db in
-            var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT channel, sum(staged) AS n FROM staged_imports WHERE staged > 0 GROUP BY channel")) {
-                out[row["channel"]] = row["n"]
-            }
-            return out
+        try await read { db in try Self.stagedByChannel(db).mapValues(\.rows) }
+    }
+
+    /// Staged rows per channel that has some, and when the oldest of their imports began (the
+    /// oldest row was staged no earlier): for the expander, stats and metrics alike.
+    static func stagedByChannel(_ db: Database) throws -> [String: (rows: Int, since: Int64)] {
+        var out: [String: (rows: Int, since: Int64)] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT channel, sum(staged) AS n, min(created_at) AS first FROM staged_imports WHERE staged > 0 GROUP BY channel
+            """)) {
+            out[row["channel"]] = (row["n"], row["first"])
         }
+        return out
     }
 
     /// Queued messages of `channel`, counted up to `cap` (the count stops there: it only

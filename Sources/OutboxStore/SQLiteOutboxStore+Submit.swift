@@ -79,13 +79,10 @@ extension SQLiteOutboxStore {
                 row.bind(14, heldDue)
             }
             if changed == 0, let key = batch[i].idempotencyKey {
-                let s = batch[i]
-                guard let stored = try Row.fetchOne(lookup, arguments: [s.channel, key]) else {
+                guard let stored = try Row.fetchOne(lookup, arguments: [batch[i].channel, key]) else {
                     throw StoreError.unavailable("message with idempotency_key '\(key)' neither stored nor found")
                 }
-                let id: Int64 = stored["id"]
-                let same = stored["recipient"] as String == s.recipient.e164 && (stored["payload"] as String?)?.utf8.elementsEqual(s.payload.utf8) == true
-                results.append(same ? .duplicate(id: id, state: MessageState(rawValue: stored["state"]) ?? .queued) : .conflict(id: id))
+                results.append(resubmission(batch[i], of: stored))
                 continue
             }
             let id = db.lastInsertedRowID
@@ -95,6 +92,14 @@ extension SQLiteOutboxStore {
         if let created { try logAccepted(db, firstID: created.first, lastID: created.last) }
         try countStaged(stagedImports, db: db)
         return results
+    }
+
+    /// What a submission whose key message `stored` (id, recipient, payload, state) holds
+    /// comes to: the same content is a duplicate, other content a conflict.
+    static func resubmission(_ s: Submission, of stored: Row) -> SubmitResult {
+        let id: Int64 = stored["id"]
+        let same = stored["recipient"] as String == s.recipient.e164 && (stored["payload"] as String?)?.utf8.elementsEqual(s.payload.utf8) == true
+        return same ? .duplicate(id: id, state: MessageState(rawValue: stored["state"]) ?? .queued) : .conflict(id: id)
     }
 
     /// A template of one channel, as pauses are kept.
