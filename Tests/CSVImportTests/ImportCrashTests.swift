@@ -113,23 +113,32 @@ struct ImportCrashTests {
             #expect(try await first.wait() == SIGKILL)
             let cut = await running.value
             #expect(cut?.end != .finished, "the import saw its daemon die")
-            // When the daemon is back and the import runs again
+            await client.shutdown()
+            // When the daemon is back and the import runs again, as a new `wa-outbox import`
+            // would, with a client of its own (the old one's connection pool backs off after
+            // the connects refused while no daemon listened, and fails the next call with them)
             let second = try DaemonProcess(arguments: ["serve", "--config", config], logPath: dir.file("daemon.log"))
             defer { second.signal(SIGKILL) }
             try await second.waitUntilReady(socketPath: socket)
-            let before = try await stored(client, id)
-            #expect(before >= 300)
-            let s = try await run(path, client)
-            // Then every row is there once: what was committed before the kill counts as duplicates
-            #expect(s.end == .finished)
-            #expect(s.accepted + s.duplicates == Self.rows && s.rejected == 0)
-            #expect(s.duplicates == before, "a row is acknowledged only once it is committed, and found again after the restart")
-            #expect(try await stored(client, id) == Self.rows)
+            let again = DaemonClient(socketPath: socket)
+            do {
+                let before = try await stored(again, id)
+                #expect(before >= 300)
+                let s = try await run(path, again)
+                // Then every row is there once: what was committed before the kill counts as duplicates
+                #expect(s.end == .finished)
+                #expect(s.accepted + s.duplicates == Self.rows && s.rejected == 0)
+                #expect(s.duplicates == before, "a row is acknowledged only once it is committed, and found again after the restart")
+                #expect(try await stored(again, id) == Self.rows)
+            } catch {
+                await again.shutdown()
+                throw error
+            }
+            await again.shutdown()
         } catch {
             await client.shutdown()
             throw error
         }
-        await client.shutdown()
     }
 }
 
@@ -175,15 +184,23 @@ extension ImportCrashTests {
             defer { second.signal(SIGKILL) }
             try await second.waitUntilReady(socketPath: socket)
             // Then every row becomes a message once, and running the import again stores nothing
-            _ = try await eventually(timeoutSeconds: 60) { try await self.listedMessages(client) == Self.rows }
-            #expect(try await stored(client, id) == Self.rows)
-            let again = try await run(path, client)
-            #expect(again.accepted == 0 && again.duplicates == Self.rows)
-            #expect(try await listedMessages(client) == Self.rows)
+            // (a client of its own: see `daemonKilled`)
+            await client.shutdown()
+            let fresh = DaemonClient(socketPath: socket)
+            do {
+                _ = try await eventually(timeoutSeconds: 60) { try await self.listedMessages(fresh) == Self.rows }
+                #expect(try await stored(fresh, id) == Self.rows)
+                let again = try await run(path, fresh)
+                #expect(again.accepted == 0 && again.duplicates == Self.rows)
+                #expect(try await listedMessages(fresh) == Self.rows)
+            } catch {
+                await fresh.shutdown()
+                throw error
+            }
+            await fresh.shutdown()
         } catch {
             await client.shutdown()
             throw error
         }
-        await client.shutdown()
     }
 }
